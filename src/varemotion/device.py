@@ -1,0 +1,21 @@
+"""Choice of compute device for a job: never a config value, always what the job was given."""
+
+from __future__ import annotations
+
+import logging
+
+import torch
+
+log = logging.getLogger(__name__)
+
+
+def select_device(gpus_granted: int | float = 0) -> torch.device:
+    """CUDA when the job was granted a GPU (`resources: gpu`) and one is present, else the CPU."""
+    if gpus_granted and torch.cuda.is_available():
+        device = torch.device("cuda")
+    else:
+        if gpus_granted:
+            log.warning("a GPU was granted but CUDA is not available; running on the CPU")
+        device = torch.device("cpu")
+    log.info("device: %s", device)
+    return device

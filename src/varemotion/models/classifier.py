@@ -1,0 +1,113 @@
+"""A timm classifier that owns its input normalisation, saved as a state dict plus JSON config."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import timm
+import torch
+from torch import nn
+
+from varemotion.checkpoints import load_state_dict
+
+WEIGHTS_FILE = "weights.pt"
+CONFIG_FILE = "config.json"
+
+
+@dataclass
+class ClassifierConfig:
+    """Everything needed to rebuild a classifier before loading its weights."""
+
+    arch: str
+    emotions: list[str]
+    in_chans: int = 1
+    image_size: list[int] = field(default_factory=lambda: [48, 48])
+    kwargs: dict = field(default_factory=dict)
+    mean: float = 0.5
+    std: float = 0.25
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.emotions)
+
+
+class Classifier(nn.Module):
+    """A timm network behind a fixed normalisation: callers pass images in [0, 1]."""
+
+    def __init__(self, config: ClassifierConfig):
+        super().__init__()
+        self.config = config
+        self.net = create_network(config)
+
+    def normalise(self, images: torch.Tensor) -> torch.Tensor:
+        return (images - self.config.mean) / self.config.std
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Logits for a batch of images (N, C, H, W) in [0, 1]."""
+        return self.net(self.normalise(images))
+
+
+def create_network(config: ClassifierConfig) -> nn.Module:
+    """Build the timm architecture named in `config`, with a clear error for unknown names."""
+    if not timm.is_model(config.arch):
+        close = timm.list_models(f"*{config.arch.split('_')[0]}*")[:8]
+        raise ValueError(
+            f"unknown timm architecture {config.arch!r}; expected a name from timm.list_models()"
+            + (f", e.g. {', '.join(close)}" if close else "")
+        )
+    return timm.create_model(
+        config.arch,
+        pretrained=False,
+        num_classes=config.num_classes,
+        in_chans=config.in_chans,
+        **config.kwargs,
+    )
+
+
+def load_pretrained_weights(classifier: Classifier, path: str | Path) -> list[str]:
+    """Initialise the network from a local weights file (e.g. ImageNet weights).
+
+    The classification head is re-initialised when its shape differs, and a first convolution
+    trained on a different number of input channels is adapted with timm's `adapt_input_conv`.
+    Returns the names of the parameters that were not taken from the file.
+    """
+    state = load_state_dict(path)
+    for key in ("state_dict", "model", "model_state_dict"):
+        if isinstance(state.get(key), dict):
+            state = state[key]
+    own = classifier.net.state_dict()
+    kept = {}
+    for name, value in state.items():
+        if name not in own:
+            continue
+        target = own[name].shape
+        if value.shape == target:
+            kept[name] = value
+        elif value.ndim == 4 and value.shape[0] == target[0] and value.shape[2:] == target[2:]:
+            kept[name] = timm.models.adapt_input_conv(target[1], value)
+    if not kept:
+        raise ValueError(
+            f"{path}: no parameter matches architecture {classifier.config.arch!r} "
+            f"(file has e.g. {', '.join(list(state)[:3])}; expected e.g. {', '.join(list(own)[:3])})"
+        )
+    classifier.net.load_state_dict(kept, strict=False)
+    return sorted(set(own) - set(kept))
+
+
+def save_classifier(classifier: Classifier, directory: str | Path) -> None:
+    """Write `weights.pt` (state dict) and `config.json` into `directory`."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    torch.save(classifier.state_dict(), directory / WEIGHTS_FILE)
+    (directory / CONFIG_FILE).write_text(json.dumps(asdict(classifier.config), indent=2) + "\n")
+
+
+def load_classifier(weights: str | Path, config: str | Path | None = None) -> Classifier:
+    """Load a classifier saved by `save_classifier` (weights only, never pickled code)."""
+    weights = Path(weights)
+    config = Path(config) if config is not None else weights.with_name(CONFIG_FILE)
+    classifier = Classifier(ClassifierConfig(**json.loads(config.read_text())))
+    classifier.load_state_dict(load_state_dict(weights))
+    return classifier.eval()

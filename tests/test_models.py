@@ -1,0 +1,209 @@
+"""Classifier wrapper, training, resume, safe loading and metrics."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from varemotion.checkpoints import UnsafeCheckpointError, load_state_dict
+from varemotion.data import Split, save_splits
+from varemotion.models import (
+    Classifier,
+    ClassifierConfig,
+    TrainConfig,
+    TrainingData,
+    classification_metrics,
+    fit_classifier,
+    load_classifier,
+    load_pretrained_weights,
+    save_classifier,
+    train_classifier,
+)
+from varemotion.models.augment import augment_batch
+
+EMOTIONS = ["neutral", "happiness", "sadness"]
+TINY_RESNET = {"channels": [8, 16, 16, 16], "stem_width": 8}
+
+
+def tiny_classifier(seed: int = 0, arch: str = "resnet10t") -> Classifier:
+    torch.manual_seed(seed)
+    config = ClassifierConfig(arch=arch, emotions=EMOTIONS, image_size=[24, 24], kwargs=TINY_RESNET)
+    return Classifier(config)
+
+
+def bright_dark_data(n: int = 96, seed: int = 0) -> TrainingData:
+    """Class k has a bright band in the k-th third of the image: learnable in a few steps."""
+    generator = torch.Generator().manual_seed(seed)
+    labels = torch.arange(n) % 3
+    images = 0.2 + 0.05 * torch.randn(n, 1, 24, 24, generator=generator)
+    for k in range(3):
+        images[labels == k, :, :, 8 * k : 8 * k + 8] += 0.6
+    return TrainingData(images=images.clamp(0, 1), labels=labels)
+
+
+def test_classifier_normalises_inputs_in_unit_range():
+    classifier = tiny_classifier().eval()
+    images = torch.rand(4, 1, 24, 24)
+    expected = classifier.net((images - 0.5) / 0.25)
+    assert torch.allclose(classifier(images), expected)
+    assert classifier(images).shape == (4, len(EMOTIONS))
+
+
+def test_unknown_architecture_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown timm architecture 'resnet_does_not_exist'"):
+        Classifier(ClassifierConfig(arch="resnet_does_not_exist", emotions=EMOTIONS))
+
+
+def test_training_learns_a_separable_task():
+    classifier = tiny_classifier()
+    data = bright_dark_data()
+    config = TrainConfig(epochs=6, batch_size=32, lr=5e-3, augment=False, warmup_epochs=0)
+    history = train_classifier(classifier, data, config, torch.device("cpu"), progress=False)
+    assert history[-1]["loss"] < history[0]["loss"]
+    classifier.eval()
+    with torch.no_grad():
+        accuracy = (classifier(data.images).argmax(1) == data.labels).float().mean().item()
+    assert accuracy > 0.9
+
+
+def test_soft_labels_need_vote_distributions():
+    data = bright_dark_data()
+    with pytest.raises(ValueError, match="soft_labels"):
+        train_classifier(tiny_classifier(), data, TrainConfig(labels="soft", epochs=1), torch.device("cpu"))
+    data.soft_labels = torch.nn.functional.one_hot(data.labels, 3).float() * 0.8 + 0.2 / 3
+    history = train_classifier(tiny_classifier(), data, TrainConfig(labels="soft", epochs=1), torch.device("cpu"), progress=False)
+    assert np.isfinite(history[0]["loss"])
+
+
+def test_resumed_training_ends_with_the_same_weights(tmp_path, monkeypatch):
+    import varemotion.models.training as training
+
+    data = bright_dark_data()
+    config = TrainConfig(epochs=3, batch_size=32, lr=3e-3, seed=7)
+    cpu = torch.device("cpu")
+    straight = tiny_classifier()
+    train_classifier(straight, data, config, cpu, progress=False)
+
+    class Killed(Exception):
+        pass
+
+    def save_then_die(path, payload):
+        real_save(path, payload)
+        raise Killed  # the job dies right after the first epoch's checkpoint
+
+    real_save = training.save_checkpoint
+    checkpoint = tmp_path / "ckpt.pt"
+    monkeypatch.setattr(training, "save_checkpoint", save_then_die)
+    with pytest.raises(Killed):
+        train_classifier(tiny_classifier(), data, config, cpu, checkpoint, progress=False)
+    monkeypatch.setattr(training, "save_checkpoint", real_save)
+    assert torch.load(checkpoint, weights_only=True)["epoch"] == 1
+
+    resumed = tiny_classifier(seed=123)  # another init: everything must come from the checkpoint
+    history = train_classifier(resumed, data, config, cpu, checkpoint, progress=False)
+    assert [h["epoch"] for h in history] == [1, 2, 3]
+    for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), name
+
+
+def test_checkpoint_of_another_config_is_ignored(tmp_path):
+    data = bright_dark_data()
+    cpu = torch.device("cpu")
+    checkpoint = tmp_path / "ckpt.pt"
+    train_classifier(tiny_classifier(), data, TrainConfig(epochs=1, lr=1e-3), cpu, checkpoint, progress=False)
+    history = train_classifier(tiny_classifier(), data, TrainConfig(epochs=1, lr=2e-3), cpu, checkpoint, progress=False)
+    assert len(history) == 1  # trained afresh rather than resuming the finished other run
+
+
+def test_save_and_load_round_trip(tmp_path):
+    classifier = tiny_classifier().eval()
+    save_classifier(classifier, tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["arch"] == "resnet10t" and config["emotions"] == EMOTIONS
+    loaded = load_classifier(tmp_path / "weights.pt")
+    images = torch.rand(3, 1, 24, 24)
+    assert torch.equal(classifier(images), loaded(images))
+
+
+class RunsCode:
+    def __reduce__(self):
+        return (os.system, ("echo pwned > /dev/null",))
+
+
+def test_a_pickle_that_would_run_code_is_refused(tmp_path):
+    path = tmp_path / "evil.pt"
+    with open(path, "wb") as handle:
+        pickle.dump({"weight": RunsCode()}, handle)
+    with pytest.raises(UnsafeCheckpointError, match="evil.pt: refused to load"):
+        load_state_dict(path)
+    save_classifier(tiny_classifier(), tmp_path / "model")
+    path.replace(tmp_path / "model" / "weights.pt")
+    with pytest.raises(UnsafeCheckpointError):
+        load_classifier(tmp_path / "model" / "weights.pt")
+
+
+def test_pretrained_weights_adapt_channels_and_reset_the_head(tmp_path):
+    torch.manual_seed(1)
+    rgb = ClassifierConfig(arch="resnet10t", emotions=["a"] * 10, in_chans=3, kwargs=TINY_RESNET)
+    source = Classifier(rgb)
+    path = tmp_path / "imagenet_like.pt"
+    torch.save({"state_dict": source.net.state_dict()}, path)
+    target = tiny_classifier()
+    fresh = load_pretrained_weights(target, path)
+    assert fresh == ["fc.bias", "fc.weight"]
+    body = "layer1.0.conv1.weight"
+    assert torch.equal(target.net.state_dict()[body], source.net.state_dict()[body])
+    stem = target.net.state_dict()["conv1.0.weight"]
+    assert stem.shape[1] == 1
+    assert torch.allclose(stem[:, 0], source.net.state_dict()["conv1.0.weight"].sum(dim=1))
+
+
+def test_augmentation_is_seeded_and_keeps_range():
+    images = torch.rand(8, 1, 24, 24)
+    a = augment_batch(images, torch.Generator().manual_seed(3))
+    b = augment_batch(images, torch.Generator().manual_seed(3))
+    c = augment_batch(images, torch.Generator().manual_seed(4))
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    assert a.shape == images.shape and a.min() >= 0 and a.max() <= 1
+
+
+def test_classification_metrics_on_hand_made_predictions():
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    probs = np.eye(3)[[0, 1, 1, 1, 2, 0]] * 0.7 + 0.1
+    metrics = classification_metrics(probs, labels, EMOTIONS, soft_labels=np.full((6, 3), 1 / 3))
+    assert metrics["accuracy"] == pytest.approx(4 / 6)
+    assert metrics["per_class_recall"] == {"neutral": 0.5, "happiness": 1.0, "sadness": 0.5}
+    assert metrics["confusion_matrix"] == [[1, 1, 0], [0, 2, 0], [1, 0, 1]]
+    f1 = [2 * 0.5 * 0.5 / 1.0, 2 * (2 / 3) * 1 / (2 / 3 + 1), 2 * 1 * 0.5 / 1.5]
+    assert metrics["macro_f1"] == pytest.approx(np.mean(f1))
+    assert metrics["mean_vote_entropy_bits"] == pytest.approx(np.log2(3), rel=1e-6)
+
+
+def test_fit_classifier_writes_weights_config_and_metrics(tmp_path):
+    rng = np.random.default_rng(0)
+    splits = {}
+    for name, n in (("train", 150), ("val", 30), ("test", 30)):
+        labels = np.arange(n) % 3
+        images = rng.integers(40, 60, (n, 24, 24)).astype(np.uint8)
+        for k in range(3):
+            images[labels == k, :, 8 * k : 8 * k + 8] += 150
+        splits[name] = Split(images=images, labels=labels, ids=[f"{name}{i}" for i in range(n)], emotions=EMOTIONS)
+    paths = save_splits(tmp_path / "data", splits)
+    metrics = fit_classifier(
+        paths,
+        arch="resnet10t",
+        kwargs=TINY_RESNET,
+        out_dir=tmp_path / "model",
+        metrics_path=tmp_path / "metrics.json",
+        train={"epochs": 6, "batch_size": 25, "lr": 5e-3, "augment": False},
+        progress=False,
+    )
+    assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
+    assert metrics["test"]["accuracy"] > 0.9
+    model = load_classifier(tmp_path / "model" / "weights.pt")
+    assert model.config.image_size == [24, 24] and model.config.emotions == EMOTIONS
