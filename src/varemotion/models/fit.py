@@ -10,13 +10,32 @@ from pathlib import Path
 
 import torch
 
-from varemotion.data import load_split
+from varemotion.data import Split, load_split
 from varemotion.device import select_device
 from varemotion.models.classifier import Classifier, ClassifierConfig, load_pretrained_weights, save_classifier
 from varemotion.models.evaluation import classification_metrics, predict_proba
 from varemotion.models.training import TrainConfig, TrainingData, train_classifier
 
 log = logging.getLogger(__name__)
+
+
+def build_classifier(
+    arch: str, split: Split, kwargs: dict | None = None, weights: str | Path | None = None, seed: int = 0
+) -> Classifier:
+    """A fresh classifier shaped for `split` (emotions, channels, size), optionally from local weights."""
+    config = ClassifierConfig(
+        arch=arch,
+        emotions=list(split.emotions),
+        in_chans=split.channels,
+        image_size=list(split.image_size),
+        kwargs=dict(kwargs or {}),
+    )
+    torch.manual_seed(seed)
+    classifier = Classifier(config)
+    if weights:
+        fresh = load_pretrained_weights(classifier, weights)
+        log.info("initialised from %s; %d tensors left fresh", weights, len(fresh))
+    return classifier
 
 
 def fit_classifier(
@@ -39,18 +58,7 @@ def fit_classifier(
     device = select_device(gpus)
     data = {name: load_split(path) for name, path in splits.items()}
     train_split = data["train"]
-    config = ClassifierConfig(
-        arch=arch,
-        emotions=list(train_split.emotions),
-        in_chans=train_split.channels,
-        image_size=list(train_split.image_size),
-        kwargs=dict(kwargs or {}),
-    )
-    torch.manual_seed(train.get("seed", 0))
-    classifier = Classifier(config)
-    if weights:
-        fresh = load_pretrained_weights(classifier, weights)
-        log.info("initialised from %s; %d tensors left fresh", weights, len(fresh))
+    classifier = build_classifier(arch, train_split, kwargs, weights, seed=train.get("seed", 0))
     train_config = TrainConfig(**train)
     soft = train_split.soft_labels
     started = time.perf_counter()
@@ -76,7 +84,7 @@ def fit_classifier(
     for name in ("val", "test"):
         split = data[name]
         probs = predict_proba(classifier, split.images_float(), device)
-        metrics[name] = classification_metrics(probs, split.labels, config.emotions, split.soft_labels)
+        metrics[name] = classification_metrics(probs, split.labels, classifier.config.emotions, split.soft_labels)
         log.info("%s accuracy %.4f", name, metrics[name]["accuracy"])
     save_classifier(classifier.cpu(), out_dir)
     Path(metrics_path).write_text(json.dumps(metrics, indent=2) + "\n")

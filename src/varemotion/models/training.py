@@ -51,6 +51,18 @@ class TrainingData:
         return self.labels
 
 
+def cosine_schedule(optimizer, config: TrainConfig, steps_per_epoch: int) -> CosineLRScheduler:
+    """Linear warm-up, then cosine decay to 1 % of the peak rate, updated every step."""
+    return CosineLRScheduler(
+        optimizer,
+        t_initial=config.epochs * steps_per_epoch,
+        warmup_t=round(config.warmup_epochs * steps_per_epoch),
+        warmup_lr_init=config.lr * 0.01,
+        lr_min=config.lr * 0.01,
+        t_in_epochs=False,
+    )
+
+
 def train_classifier(
     classifier: Classifier,
     data: TrainingData,
@@ -68,14 +80,7 @@ def train_classifier(
     classifier.to(device).train()
     optimizer = create_optimizer_v2(classifier, "adamw", lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = math.ceil(len(data.images) / config.batch_size)
-    scheduler = CosineLRScheduler(
-        optimizer,
-        t_initial=config.epochs * steps_per_epoch,
-        warmup_t=round(config.warmup_epochs * steps_per_epoch),
-        warmup_lr_init=config.lr * 0.01,
-        lr_min=config.lr * 0.01,
-        t_in_epochs=False,
-    )
+    scheduler = cosine_schedule(optimizer, config, steps_per_epoch)
     targets = data.targets(config.labels)
     fingerprint = config_fingerprint({"train": asdict(config), "model": asdict(classifier.config), "n": len(targets)})
     history, start_epoch = [], 0
@@ -88,26 +93,9 @@ def train_classifier(
         log.info("resumed from %s after epoch %d", checkpoint_path, start_epoch)
 
     for epoch in range(start_epoch, config.epochs):
-        generator = torch.Generator().manual_seed(config.seed * 100_003 + epoch)
-        torch.manual_seed(config.seed * 100_003 + epoch)  # for stochastic layers (drop path)
-        order = torch.randperm(len(targets), generator=generator)
-        batches = order.split(config.batch_size)
-        total = 0.0
-        bar = tqdm(batches, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress, leave=False)
-        for step, index in enumerate(bar):
-            images = data.images[index]
-            if config.augment:
-                images = augment_batch(images, generator)
-            logits = classifier(images.to(device))
-            loss = F.cross_entropy(logits, targets[index].to(device), label_smoothing=config.label_smoothing)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            scheduler.step_update(epoch * steps_per_epoch + step + 1)
-            total += loss.item() * len(index)
-            bar.set_postfix(loss=f"{loss.item():.3f}")
-        history.append({"epoch": epoch + 1, "loss": total / len(targets), "lr": optimizer.param_groups[0]["lr"]})
-        log.info("epoch %d/%d loss %.4f", epoch + 1, config.epochs, history[-1]["loss"])
+        loss = _train_epoch(classifier, data.images, targets, config, epoch, optimizer, scheduler, device, progress)
+        history.append({"epoch": epoch + 1, "loss": loss, "lr": optimizer.param_groups[0]["lr"]})
+        log.info("epoch %d/%d loss %.4f", epoch + 1, config.epochs, loss)
         if checkpoint_path:
             save_checkpoint(
                 checkpoint_path,
@@ -121,3 +109,26 @@ def train_classifier(
                 },
             )
     return history.copy()
+
+
+def _train_epoch(classifier, images, targets, config, epoch, optimizer, scheduler, device, progress) -> float:
+    """One pass in an order and with augmentation seeded by (seed, epoch); returns the mean loss."""
+    generator = torch.Generator().manual_seed(config.seed * 100_003 + epoch)
+    torch.manual_seed(config.seed * 100_003 + epoch)  # for stochastic layers (drop path)
+    batches = torch.randperm(len(targets), generator=generator).split(config.batch_size)
+    steps_per_epoch = len(batches)
+    total = 0.0
+    bar = tqdm(batches, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not progress, leave=False)
+    for step, index in enumerate(bar):
+        batch = images[index]
+        if config.augment:
+            batch = augment_batch(batch, generator)
+        logits = classifier(batch.to(device))
+        loss = F.cross_entropy(logits, targets[index].to(device), label_smoothing=config.label_smoothing)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        scheduler.step_update(epoch * steps_per_epoch + step + 1)
+        total += loss.item() * len(index)
+        bar.set_postfix(loss=f"{loss.item():.3f}")
+    return total / len(targets)
