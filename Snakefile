@@ -1,0 +1,27 @@
+# varemotion: human perceptual variability on facial expressions, studied with faces
+# synthesised on the decision boundaries of neural networks.
+from pathlib import Path
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+# The embedded default, found next to this file from any working directory;
+# `--configfile` merges a user's settings over it.
+configfile: Path(workflow.basedir) / "config" / "config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/classifiers.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        get_final_outputs(),

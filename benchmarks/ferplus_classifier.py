@@ -1,0 +1,65 @@
+"""Train a small classifier on a FER+ copy on the CPU; report test accuracy against the majority vote.
+
+    python benchmarks/ferplus_classifier.py [FERPLUS_ROOT] [--epochs 12] [--arch resnet10t]
+
+The last line reads `test_accuracy=<fraction> train_seconds=<s> total_seconds=<s>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from varemotion.data import load_ferplus, save_splits
+from varemotion.models import fit_classifier
+
+DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "data" / "ferplus"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", nargs="?", default=DEFAULT_ROOT, type=Path)
+    parser.add_argument("--arch", default="resnet10t")
+    parser.add_argument("--kwargs", default='{"channels": [32, 64, 128, 256], "stem_width": 16}')
+    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--labels", choices=["hard", "soft"], default="hard")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=None, help="keep weights and metrics here")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
+    torch.set_num_threads(args.threads)
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = args.out or Path(tmp)
+        paths = save_splits(Path(tmp) / "data", load_ferplus(args.root))
+        metrics = fit_classifier(
+            paths,
+            arch=args.arch,
+            kwargs=json.loads(args.kwargs),
+            out_dir=out / "model",
+            metrics_path=out / "metrics.json",
+            train={"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "labels": args.labels},
+            progress=False,
+        )
+    test = metrics["test"]
+    print(json.dumps({"arch": args.arch, "parameters": metrics["parameters"], "epochs": args.epochs,
+                      "labels": args.labels, "macro_f1": test["macro_f1"],
+                      "per_class_recall": test["per_class_recall"]}))
+    print(
+        f"test_accuracy={test['accuracy']:.4f} train_seconds={metrics['train_seconds']:.0f} "
+        f"total_seconds={time.perf_counter() - started:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Checks of the workflow config that a JSON Schema cannot express, and derived settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from varemotion.emotions import BASIC_EMOTIONS
+
+#: The config key that names each real source's location on disk.
+SOURCE_LOCATIONS = {"ferplus": "root", "fer2013_csv": "path", "imagefolder": "root"}
+
+
+class ConfigError(ValueError):
+    """A config value that is valid JSON but wrong for the workflow."""
+
+
+def classifier_train_settings(config: dict, name: str, schema: dict) -> dict:
+    """The shared `train` settings with the classifier's own overrides, validated."""
+    settings = {**config["train"], **config["classifiers"][name].get("train", {})}
+    train_schema = schema["properties"]["train"]
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(train_schema).iter_errors(settings))
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path)
+        raise ConfigError(f"classifiers.{name}.train.{where}: {error.message}")
+    return settings
+
+
+def check_config(config: dict, schema: dict) -> None:
+    """Raise ConfigError for the first value that the schema accepts but the workflow cannot use."""
+    import timm  # imported here: it pulls in torch, which the schema check alone does not need
+
+    data = config["data"]
+    source = data["source"]
+    if source == "synthetic":
+        unknown = [e for e in data["emotions"] if e not in BASIC_EMOTIONS]
+        if unknown:
+            raise ConfigError(
+                f"data.emotions: {unknown} cannot be drawn by the synthetic face renderer; "
+                f"expected a subset of {list(BASIC_EMOTIONS)}"
+            )
+    else:
+        key = SOURCE_LOCATIONS[source]
+        location = data[source][key]
+        if not location:
+            raise ConfigError(f"data.{source}.{key} is not set; data.source is {source!r}, so give the path of your copy")
+        if not Path(location).exists():
+            raise ConfigError(f"data.{source}.{key}: {location!r} does not exist")
+    for name, spec in config["classifiers"].items():
+        if not timm.is_model(spec["arch"]):
+            raise ConfigError(
+                f"classifiers.{name}.arch: {spec['arch']!r} is not a timm architecture; "
+                "expected a name listed by timm.list_models()"
+            )
+        if spec.get("weights") and not Path(spec["weights"]).exists():
+            raise ConfigError(f"classifiers.{name}.weights: {spec['weights']!r} does not exist")
+        classifier_train_settings(config, name, schema)
+
+
+def load_schema(path: str | Path) -> dict:
+    """The workflow's config schema as a dict."""
+    return yaml.safe_load(Path(path).read_text())

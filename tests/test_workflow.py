@@ -1,0 +1,142 @@
+"""The Snakemake workflow: lint, dry runs, config validation and a tiny end-to-end run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from conftest import REPO, snakemake
+from varemotion.data import load_split
+
+FIGURES = ["synthetic_faces", "dataset_synthetic", "confusion_resnet", "confusion_cspdarknet"]
+
+# Small enough to run end to end in about a minute on 2 cores.
+TINY_CONFIG = {
+    "data": {"synthetic": {"n_train": 210, "n_val": 70, "n_test": 70, "image_size": 32}},
+    "classifiers": {
+        "resnet": {"arch": "resnet10t", "kwargs": {"channels": [8, 16, 16, 16], "stem_width": 8}},
+        "cspdarknet": {"arch": "cs3darknet_focus_s"},
+    },
+    "train": {"epochs": 1, "batch_size": 35},
+    "figures": {"dpi": 60, "faces_per_class": 3},
+}
+
+
+def write_config(directory: Path, config: dict) -> Path:
+    path = directory / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_lint_passes():
+    result = snakemake("--lint")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dry_run_of_the_default(tmp_path):
+    result = snakemake("--dry-run", "--cores", "2", "--directory", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "train_classifier" in result.stdout and "synthetic_dataset" in result.stdout
+
+
+@pytest.mark.parametrize("figure", FIGURES)
+def test_dry_run_of_every_figure_target(tmp_path, figure):
+    result = snakemake("--dry-run", "--cores", "1", "--directory", str(tmp_path), f"results/figures/{figure}.pdf")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"results/figures/{figure}.pdf" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"train": {"epochs": "many"}}, "'many' is not of type 'integer'"),
+        ({"data": {"source": "mnist"}}, "'mnist' is not one of"),
+        ({"classifiers": {"vit": {"kwargs": {}}}}, "'arch' is a required property"),
+        ({"classifiers": {"my_net": {"arch": "resnet10t"}}}, "does not match"),
+        ({"trian": {"epochs": 2}}, "Additional properties are not allowed ('trian'"),
+    ],
+)
+def test_bad_config_is_rejected_by_the_schema(tmp_path, config, message):
+    result = snakemake("--dry-run", "--configfile", str(write_config(tmp_path, config)), "--directory", str(tmp_path))
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"classifiers": {"net": {"arch": "resnet_does_not_exist"}}}, "classifiers.net.arch: 'resnet_does_not_exist' is not a timm architecture"),
+        ({"data": {"emotions": ["happiness", "contempt"]}}, "data.emotions: ['contempt'] cannot be drawn by the synthetic face renderer"),
+        ({"data": {"source": "ferplus"}}, "data.ferplus.root is not set"),
+        ({"data": {"source": "fer2013_csv", "fer2013_csv": {"path": "/nowhere/fer2013.csv"}}}, "data.fer2013_csv.path: '/nowhere/fer2013.csv' does not exist"),
+        ({"classifiers": {"net": {"arch": "resnet10t", "train": {"lr": -1}}}}, "classifiers.net.train.lr"),
+    ],
+)
+def test_config_the_workflow_cannot_use_stops_before_any_job(tmp_path, config, message):
+    result = snakemake("--dry-run", "--configfile", str(write_config(tmp_path, config)), "--directory", str(tmp_path))
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_tiny_end_to_end_run(tmp_path):
+    config = write_config(tmp_path, TINY_CONFIG)
+    result = snakemake("--cores", "2", "--configfile", str(config), "--directory", str(tmp_path), timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    results = tmp_path / "results"
+    for figure in FIGURES:
+        for ext in ("png", "pdf"):
+            assert (results / "figures" / f"{figure}.{ext}").stat().st_size > 1000
+    test = load_split(results / "data" / "synthetic" / "test.npz")
+    assert test.n == 70 and test.images.shape[1:] == (32, 32)
+    assert test.extras["au_masks"].shape[:2] == (70, len(test.extras["au_names"]))
+    for name in TINY_CONFIG["classifiers"]:
+        metrics = json.loads((results / "models" / name / "metrics.json").read_text())
+        assert 0 <= metrics["test"]["accuracy"] <= 1
+        assert np.asarray(metrics["test"]["confusion_matrix"]).sum() == 70
+        assert (results / "models" / name / "weights.pt").exists()
+        assert (results / "logs" / "models" / f"{name}.log").stat().st_size > 0
+
+    # A figure rebuilds alone: forcing it reruns that one job and nothing upstream.
+    before = (results / "models" / "resnet" / "weights.pt").stat().st_mtime_ns
+    result = snakemake("--cores", "1", "--configfile", str(config), "--directory", str(tmp_path),
+                       "--forcerun", "confusion_figure", "results/figures/confusion_resnet.png")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "train_classifier" not in result.stdout + result.stderr.split("Job stats")[0]
+    assert (results / "models" / "resnet" / "weights.pt").stat().st_mtime_ns == before
+
+
+def test_every_conda_directive_names_an_existing_environment():
+    rules = "\n".join(path.read_text() for path in (REPO / "workflow" / "rules").glob("*.smk"))
+    names = {line.split('"')[1] for line in rules.splitlines() if line.strip().startswith('"../../envs/')}
+    assert names, "no conda: directives found"
+    for name in names:
+        env = yaml.safe_load((REPO / "workflow" / "rules" / name).resolve().read_text())
+        assert "dependencies" in env
+
+
+def test_default_config_matches_schema_defaults_where_it_is_silent():
+    """The embedded config and the schema must not drift apart on the keys the config omits."""
+    from snakemake.utils import validate
+
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"), set_default=True)
+    assert config["data"]["source"] == "synthetic"
+    assert config["train"]["labels"] == "hard"
+    assert config["data"]["synthetic"]["n_train"] >= 1000
+
+
+def test_schema_defaults_of_the_synthetic_faces_are_the_renderer_defaults():
+    from varemotion import faces
+
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    synthetic = schema["properties"]["data"]["properties"]["synthetic"]["properties"]
+    assert tuple(synthetic["intensity"]["default"]) == faces.DEFAULT_INTENSITY
+    assert synthetic["dropout"]["default"] == faces.DEFAULT_DROPOUT
+    assert synthetic["jitter"]["default"] == faces.DEFAULT_JITTER
+    assert synthetic["noise_std"]["default"] == faces.DEFAULT_NOISE_STD

@@ -1,0 +1,30 @@
+# Classifiers: any timm architecture, one training job per configured name.
+
+
+rule train_classifier:
+    input:
+        unpack(dataset_splits),
+    output:
+        weights="results/models/{classifier}/weights.pt",
+        config="results/models/{classifier}/config.json",
+        metrics="results/models/{classifier}/metrics.json",
+    log:
+        "results/logs/models/{classifier}.log",
+    benchmark:
+        "results/benchmarks/models/{classifier}.tsv"
+    params:
+        arch=lambda w: config["classifiers"][w.classifier]["arch"],
+        kwargs=lambda w: config["classifiers"][w.classifier]["kwargs"],
+        init_weights=lambda w: config["classifiers"][w.classifier]["weights"],
+        train=train_settings,
+        # Resumable state lives outside the outputs so that a failed job does not delete it.
+        checkpoint=lambda w: f"results/checkpoints/models/{w.classifier}.pt",
+    # The classifiers train side by side, sharing the cores.
+    threads: max(1, workflow.cores // len(CLASSIFIERS))
+    resources:
+        gpu=1,
+        mem_mb=6000,
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/train_classifier.py"

@@ -1,0 +1,60 @@
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from varemotion.config import (
+    SOURCE_LOCATIONS,
+    ConfigError,
+    check_config,
+    classifier_train_settings,
+    load_schema,
+)
+
+
+validate(config, schema="../schemas/config.schema.yaml", set_default=True)
+CONFIG_SCHEMA = load_schema(Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml")
+try:
+    check_config(config, CONFIG_SCHEMA)
+except ConfigError as error:
+    raise WorkflowError(f"invalid config: {error}") from None
+
+SOURCE = config["data"]["source"]
+SPLITS = ("train", "val", "test")
+CLASSIFIERS = list(config["classifiers"])
+
+
+wildcard_constraints:
+    classifier="|".join(CLASSIFIERS),
+    split="|".join(SPLITS),
+
+
+def dataset_splits(wildcards=None):
+    """The train/val/test files of the data set the study uses."""
+    return {split: f"results/data/{SOURCE}/{split}.npz" for split in SPLITS}
+
+
+def source_location(source, *parts):
+    """Where the user's copy of a real data set lives (checked to exist by check_config)."""
+    return str(Path(config["data"][source][SOURCE_LOCATIONS[source]], *parts))
+
+
+def train_settings(wildcards):
+    return classifier_train_settings(config, wildcards.classifier, CONFIG_SCHEMA)
+
+
+def figure(name):
+    """Both files of one figure target."""
+    return multiext(f"results/figures/{name}", ".png", ".pdf")
+
+
+def get_final_outputs():
+    outputs = [
+        *dataset_splits().values(),
+        *figure(f"dataset_{SOURCE}"),
+        *expand("results/models/{classifier}/metrics.json", classifier=CLASSIFIERS),
+        *[f for c in CLASSIFIERS for f in figure(f"confusion_{c}")],
+    ]
+    if SOURCE == "synthetic":
+        outputs += figure("synthetic_faces")
+    return outputs
