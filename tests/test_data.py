@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import numpy as np
@@ -383,17 +382,8 @@ def test_ferplus_save_and_reload(ferplus, tmp_path):
 
 # ---------------------------------------------------------------- the real FER+ copy
 
-def _shared_ferplus() -> Path:
-    shared = os.environ.get("VAREMOTION_SHARED")
-    base = Path(shared) if shared else Path(__file__).resolve().parents[2] / "shared"
-    return base / "data" / "ferplus"
-
-
-def test_real_ferplus():
-    root = _shared_ferplus()
-    if not (root / "fer2013new.csv").is_file():
-        pytest.skip(f"no FER+ copy at {root}")
-    splits = load_ferplus(root, emotions=KNOWN_EMOTIONS)
+def test_real_ferplus(ferplus_root):
+    splits = load_ferplus(ferplus_root, emotions=KNOWN_EMOTIONS)
     report = splits.report
     # 35,887 rows: 173 without a name, 8 sharing 4 names, leaving 35,706 faces of the 35,710 names
     assert report.rows_read == 35887
