@@ -102,6 +102,13 @@ def test_tiny_end_to_end_run(tmp_path):
         assert (results / "models" / name / "weights.pt").exists()
         assert (results / "logs" / "models" / f"{name}.log").stat().st_size > 0
 
+    report = tmp_path / "report.html"
+    result = snakemake("--configfile", str(config), "--directory", str(tmp_path), "--report", str(report))
+    assert result.returncode == 0, result.stderr[-2000:]
+    html = report.read_text()
+    for figure in FIGURES:
+        assert f"{figure}.png" in html
+
     # A figure rebuilds alone: forcing it reruns that one job and nothing upstream.
     before = (results / "models" / "resnet" / "weights.pt").stat().st_mtime_ns
     result = snakemake("--cores", "1", "--configfile", str(config), "--directory", str(tmp_path),
@@ -140,3 +147,28 @@ def test_schema_defaults_of_the_synthetic_faces_are_the_renderer_defaults():
     assert synthetic["dropout"]["default"] == faces.DEFAULT_DROPOUT
     assert synthetic["jitter"]["default"] == faces.DEFAULT_JITTER
     assert synthetic["noise_std"]["default"] == faces.DEFAULT_NOISE_STD
+
+
+def test_ferplus_source_end_to_end_and_bad_votes_write_nothing(tmp_path):
+    from test_data import FERPLUS_ROWS, make_ferplus, tree_hashes
+
+    good = make_ferplus(tmp_path / "good")
+    config = write_config(tmp_path, {"data": {"source": "ferplus", "ferplus": {"root": str(good)}}, "figures": {"dpi": 50}})
+    result = snakemake("--cores", "1", "--configfile", str(config), "--directory", str(tmp_path),
+                       "results/figures/dataset_ferplus.png")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    train = load_split(tmp_path / "results" / "data" / "ferplus" / "train.npz")
+    assert sorted(train.ids) == ["fer0000000.png", "fer0000001.png", "fer0000007.png"]
+
+    bad = make_ferplus(tmp_path / "bad", rows=[*FERPLUS_ROWS[:3], FERPLUS_ROWS[3].replace(",6,", ",six,"), *FERPLUS_ROWS[4:]])
+    before = tree_hashes(bad)
+    work = tmp_path / "bad_run"
+    work.mkdir()
+    config = write_config(work, {"data": {"source": "ferplus", "ferplus": {"root": str(bad)}}})
+    result = snakemake("--cores", "1", "--configfile", str(config), "--directory", str(work),
+                       "results/data/ferplus/train.npz")
+    assert result.returncode != 0
+    log = (work / "results" / "logs" / "data" / "ferplus.log").read_text()
+    assert "fer2013new.csv, line 5, column 'surprise': value 'six'" in log
+    assert not list((work / "results").rglob("*.npz"))
+    assert tree_hashes(bad) == before

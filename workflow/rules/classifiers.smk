@@ -19,8 +19,7 @@ rule train_classifier:
         train=train_settings,
         # Resumable state lives outside the outputs so that a failed job does not delete it.
         checkpoint=lambda w: f"results/checkpoints/models/{w.classifier}.pt",
-    # The classifiers train side by side, sharing the cores.
-    threads: max(1, workflow.cores // len(CLASSIFIERS))
+    threads: cores_per_classifier()
     resources:
         gpu=1,
         mem_mb=6000,

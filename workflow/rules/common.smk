@@ -39,6 +39,15 @@ def source_location(source, *parts):
     return str(Path(config["data"][source][SOURCE_LOCATIONS[source]], *parts))
 
 
+def cores_per_classifier():
+    """The cores shared out among the classifiers, which train side by side."""
+    try:
+        cores = workflow.cores
+    except WorkflowError:  # --report, --lint and the like run no job and give no --cores
+        cores = 1
+    return max(1, cores // len(CLASSIFIERS))
+
+
 def train_settings(wildcards):
     return classifier_train_settings(config, wildcards.classifier, CONFIG_SCHEMA)
 
