@@ -201,8 +201,10 @@ def test_fit_classifier_writes_weights_config_and_metrics(tmp_path):
         out_dir=tmp_path / "model",
         metrics_path=tmp_path / "metrics.json",
         train={"epochs": 6, "batch_size": 25, "lr": 5e-3, "augment": False},
+        checkpoint_path=tmp_path / "checkpoint.pt",
         progress=False,
     )
+    assert not (tmp_path / "checkpoint.pt").exists()  # removed once the outputs are written
     assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
     assert metrics["test"]["accuracy"] > 0.9
     model = load_classifier(tmp_path / "model" / "weights.pt")

@@ -88,4 +88,7 @@ def fit_classifier(
         log.info("%s accuracy %.4f", name, metrics[name]["accuracy"])
     save_classifier(classifier.cpu(), out_dir)
     Path(metrics_path).write_text(json.dumps(metrics, indent=2) + "\n")
+    if checkpoint_path:
+        # The outputs now hold everything; a later forced rerun should train afresh.
+        Path(checkpoint_path).unlink(missing_ok=True)
     return metrics
