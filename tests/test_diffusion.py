@@ -1,0 +1,143 @@
+"""Diffusion priors: the Prior interface, serialisation, resumable training and quality report."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from varemotion.diffusion import Prior, build_prior, load_prior, sample, save_prior
+from varemotion.diffusion.quality import quality_report
+from varemotion.diffusion.training import PriorTrainConfig, denoising_loss, train_prior
+
+SHAPE = (1, 16, 16)
+TINY = {
+    "pixel": {"block_out_channels": [8, 16], "norm_num_groups": 4},
+    "latent": {"ae_block_out_channels": [8, 8], "latent_channels": 2, "block_out_channels": [8, 16],
+               "norm_num_groups": 4},
+}
+TINY_TRAIN = {"steps": 4, "batch_size": 8, "ae_steps": 3, "ae_batch_size": 8, "warmup_steps": 1, "checkpoint_every": 2,
+              "seed": 3}
+
+
+def tiny_prior(kind: str, seed: int = 0):
+    torch.manual_seed(seed)
+    return build_prior(kind, SHAPE, **TINY[kind])
+
+
+def blobs(n: int, seed: int) -> torch.Tensor:
+    """Grey images with one bright Gaussian blob at a random place: a simple image distribution."""
+    generator = torch.Generator().manual_seed(seed)
+    centre = 4 + 8 * torch.rand(n, 2, 1, 1, generator=generator)
+    grid = torch.arange(16.0)
+    d2 = (grid.view(1, 16, 1) - centre[:, 0]) ** 2 + (grid.view(1, 1, 16) - centre[:, 1]) ** 2
+    images = 0.2 + 0.6 * torch.exp(-d2 / 8) + 0.03 * torch.randn(n, 16, 16, generator=generator)
+    return images.clamp(0, 1).unsqueeze(1)
+
+
+@pytest.mark.parametrize("kind", ["pixel", "latent"])
+def test_prior_interface_and_shapes(kind):
+    prior = tiny_prior(kind)
+    assert isinstance(prior, Prior)
+    expected = SHAPE if kind == "pixel" else (2, 8, 8)
+    assert prior.sample_shape == expected
+    x_t = torch.randn(3, *expected, requires_grad=True)
+    eps = prior.denoise(x_t, torch.tensor(500))
+    assert eps.shape == x_t.shape
+    eps.square().sum().backward()
+    assert x_t.grad is not None and x_t.grad.abs().sum() > 0
+
+    x0 = (0.5 * torch.randn(3, *expected)).requires_grad_()
+    images = prior.decode(x0)
+    assert images.shape == (3, *SHAPE)
+    assert images.min() >= 0 and images.max() <= 1
+    images.sum().backward()
+    assert x0.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("kind", ["pixel", "latent"])
+def test_save_and_load_round_trip(kind, tmp_path):
+    prior = tiny_prior(kind).eval()
+    if kind == "latent":
+        prior.latent_scale.fill_(0.7)  # a buffer set by training must survive the round trip
+    save_prior(prior, tmp_path)
+    loaded = load_prior(tmp_path)
+    assert type(loaded) is type(prior)
+    x = torch.randn(2, *prior.sample_shape)
+    assert torch.equal(prior.denoise(x, torch.tensor(10)), loaded.denoise(x, torch.tensor(10)))
+    assert torch.equal(prior.decode(x), loaded.decode(x))
+    a = sample(prior, 3, torch.Generator().manual_seed(1), num_inference_steps=3)
+    b = sample(loaded, 3, torch.Generator().manual_seed(1), num_inference_steps=3)
+    assert a.shape == (3, *SHAPE) and torch.equal(a, b)
+
+
+@pytest.mark.parametrize("kind", ["pixel", "latent"])
+def test_resumed_training_ends_with_the_same_weights(kind, tmp_path, monkeypatch):
+    from varemotion.diffusion import training
+
+    images = blobs(24, seed=0)
+    config = PriorTrainConfig(**TINY_TRAIN)
+    cpu = torch.device("cpu")
+    straight = tiny_prior(kind)
+    train_prior(straight, images, config, cpu, progress=False)
+
+    class Killed(Exception):
+        pass
+
+    def save_then_die(path, payload):
+        real_save(path, payload)
+        raise Killed  # the job dies right after its first checkpoint
+
+    real_save = training.save_checkpoint
+    checkpoint = tmp_path / "ckpt.pt"
+    monkeypatch.setattr(training, "save_checkpoint", save_then_die)
+    with pytest.raises(Killed):
+        train_prior(tiny_prior(kind), images, config, cpu, checkpoint, progress=False)
+    monkeypatch.setattr(training, "save_checkpoint", real_save)
+    assert torch.load(checkpoint, weights_only=True)["step"] == 2
+
+    resumed = tiny_prior(kind, seed=123)  # another init: everything must come from the checkpoint
+    history = train_prior(resumed, images, config, cpu, checkpoint, progress=False)
+    assert len(history) == config.steps + (config.ae_steps if kind == "latent" else 0)
+    for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), name
+
+
+def test_a_few_steps_lower_the_denoising_loss():
+    images = blobs(64, seed=1)
+    prior = tiny_prior("pixel")
+
+    def loss() -> float:
+        with torch.no_grad():
+            return denoising_loss(prior, prior.encode(images), torch.Generator().manual_seed(0)).item()
+
+    before = loss()
+    config = PriorTrainConfig(steps=40, batch_size=32, lr=3e-3, warmup_steps=1, ema_decay=0.0, min_snr=False)
+    train_prior(prior, images, config, torch.device("cpu"), progress=False)
+    assert loss() < 0.8 * before
+
+
+def test_autoencoder_stage_learns_to_reconstruct():
+    images = blobs(64, seed=2)
+    prior = tiny_prior("latent")
+
+    def error() -> float:
+        with torch.no_grad():
+            return (prior.decode(prior.encode(images)) - images).abs().mean().item()
+
+    before = error()
+    config = PriorTrainConfig(ae_steps=40, ae_batch_size=32, ae_lr=3e-3, steps=1, batch_size=8, warmup_steps=1)
+    train_prior(prior, images, config, torch.device("cpu"), progress=False)
+    assert prior.latent_scale.item() != 1.0
+    assert error() < 0.7 * before
+
+
+def test_quality_report_tells_constant_images_from_real_ones():
+    classifier = nn.Sequential(nn.Flatten(), nn.Linear(16 * 16, 3))
+    real, same, heldout = blobs(300, seed=4), blobs(300, seed=5), blobs(300, seed=6)
+    alike = quality_report(same, heldout, classifier, seed=0)
+    assert alike["n_samples"] == alike["n_real"] == 300
+    assert 1 / 3 <= alike["mean_max_probability"] <= 1
+    assert 0.35 <= alike["two_sample_accuracy"] <= 0.65
+    constant = quality_report(torch.full_like(real, 0.3), heldout, classifier, seed=0)
+    assert constant["two_sample_accuracy"] >= 0.95
