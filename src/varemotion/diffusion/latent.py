@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import torch
 from diffusers import AutoencoderKL
-from torch import nn
 
-from varemotion.diffusion.pixel import build_scheduler, build_unet
+from varemotion.diffusion.pixel import UNetPrior, build_scheduler, build_unet
 
 LATENT_DEFAULTS = {
     # autoencoder: two downsamplings, 48×48×1 → 12×12×4
@@ -40,7 +39,7 @@ def build_autoencoder(channels: int, size: int, settings: dict) -> AutoencoderKL
     )
 
 
-class LatentPrior(nn.Module):
+class LatentPrior(UNetPrior):
     """Diffusion on VAE latents scaled to unit variance; `decode` runs the VAE decoder."""
 
     kind = "latent"
@@ -68,10 +67,6 @@ class LatentPrior(nn.Module):
     def encode(self, images: torch.Tensor) -> torch.Tensor:
         """Images in [0, 1] → scaled latents (the posterior mean), the diffusion space."""
         return self.encode_distribution(images).mean * self.latent_scale
-
-    def denoise(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        t = torch.as_tensor(t, device=x_t.device).expand(x_t.shape[0])
-        return self.denoiser(x_t, t).sample
 
     def decode(self, x0: torch.Tensor) -> torch.Tensor:
         images = self.autoencoder.decode(x0 / self.latent_scale).sample

@@ -48,7 +48,15 @@ def build_scheduler(settings: dict, clip_sample: bool) -> DDPMScheduler:
     )
 
 
-class PixelPrior(nn.Module):
+class UNetPrior(nn.Module):
+    """What every prior of the package shares: a diffusers UNet `denoiser` predicting ε."""
+
+    def denoise(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        t = torch.as_tensor(t, device=x_t.device).expand(x_t.shape[0])
+        return self.denoiser(x_t, t).sample
+
+
+class PixelPrior(UNetPrior):
     """UNet denoiser on images (C, H, W) in [-1, 1]; `decode` maps x0 back to [0, 1]."""
 
     kind = "pixel"
@@ -71,10 +79,6 @@ class PixelPrior(nn.Module):
     def encode(self, images: torch.Tensor) -> torch.Tensor:
         """Images in [0, 1] → the diffusion space ([-1, 1])."""
         return images * 2 - 1
-
-    def denoise(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        t = torch.as_tensor(t, device=x_t.device).expand(x_t.shape[0])
-        return self.denoiser(x_t, t).sample
 
     def decode(self, x0: torch.Tensor) -> torch.Tensor:
         return ((x0 + 1) / 2).clamp(0, 1)
