@@ -5,20 +5,15 @@ from __future__ import annotations
 import torch
 from diffusers import AutoencoderKL
 
-from varemotion.diffusion.pixel import UNetPrior, build_scheduler, build_unet
+from varemotion.diffusion.pixel import PIXEL_DEFAULTS, UNetPrior, build_scheduler, build_unet
 
+#: The denoiser on the latents is the pixel prior's UNet; the autoencoder adds its own settings.
 LATENT_DEFAULTS = {
+    **PIXEL_DEFAULTS,
     # autoencoder: two downsamplings, 48×48×1 → 12×12×4
     "ae_block_out_channels": [16, 32, 32],
     "ae_layers_per_block": 1,
     "latent_channels": 4,
-    # denoiser on the latents
-    "block_out_channels": [32, 64, 64],
-    "layers_per_block": 1,
-    "attention": False,
-    "norm_num_groups": 8,
-    "beta_schedule": "squaredcos_cap_v2",
-    "num_train_timesteps": 1000,
 }
 
 
