@@ -18,6 +18,8 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/classifiers.smk"
+include: "workflow/rules/prior.smk"
+include: "workflow/rules/sampling.smk"
 include: "workflow/rules/figures.smk"
 
 

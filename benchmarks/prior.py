@@ -31,6 +31,8 @@ def main() -> None:
     parser.add_argument("--settings", default="{}", help="JSON prior settings")
     parser.add_argument("--ae-steps", type=int, default=PriorTrainConfig.ae_steps)
     parser.add_argument("--steps", type=int, default=PriorTrainConfig.steps)
+    parser.add_argument("--kl-weight", type=float, default=PriorTrainConfig.kl_weight)
+    parser.add_argument("--ae-lr", type=float, default=PriorTrainConfig.ae_lr)
     parser.add_argument("--samples", type=int, default=500)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")
@@ -44,7 +46,9 @@ def main() -> None:
     prior = build_prior(args.kind, tuple(train.shape[1:]), **json.loads(args.settings))
     count = lambda m: 0 if m is None else sum(p.numel() for p in m.parameters())
     print(f"parameters: denoiser={count(prior.denoiser)} autoencoder={count(prior.autoencoder)}")
-    config = PriorTrainConfig(ae_steps=args.ae_steps, steps=args.steps)
+    config = PriorTrainConfig(
+        ae_steps=args.ae_steps, steps=args.steps, kl_weight=args.kl_weight, ae_lr=args.ae_lr
+    )
     started = time.perf_counter()
     history = train_prior(prior, train, config, device, progress=False)
     train_s = time.perf_counter() - started

@@ -15,24 +15,13 @@ import time
 from pathlib import Path
 
 import torch
-import yaml
-from snakemake.utils import validate
 
+from varemotion.config import workflow_config
 from varemotion.data import save_splits
 from varemotion.data.synthetic import build_synthetic_splits
 from varemotion.models import fit_classifier
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def workflow_config(extra: Path | None) -> dict:
-    """The embedded default config (optionally updated by `extra`), with schema defaults."""
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    if extra:
-        for key, value in yaml.safe_load(extra.read_text()).items():
-            config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
-    validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"), set_default=True)
-    return config
 
 
 def main() -> None:
@@ -43,7 +32,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    config = workflow_config(args.configfile)
+    config = workflow_config(REPO, args.configfile)
     name = args.classifier or next(iter(config["classifiers"]))
     spec = config["classifiers"][name]
     train = {**config["train"], **spec["train"]}

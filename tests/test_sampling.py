@@ -122,8 +122,10 @@ def test_guided_step_moves_the_sample_by_gamma_sqrt_d_sigma():
     scheduler = DDIMScheduler(num_train_timesteps=1000, timestep_spacing="trailing")
     prior = GaussianPrior(scheduler)
     objective = uncertainty(BandClassifier(), 0, 1)
-    unguided = run(prior, [objective], 3, num_inference_steps=1, guidance_scale=0).latents
-    guided = run(prior, [objective], 3, num_inference_steps=1, guidance_scale=0.1).latents
+    options = {"num_inference_steps": 1, "scheduler": "ddim"}
+    unguided = run(prior, [objective], 3, guidance_scale=0, **options).latents
+    guided = run(prior, [objective], 3, guidance_scale=0.1, **options).latents
+    scheduler.set_timesteps(1)
     sigma = math.sqrt(1 - alpha_bar_at(scheduler, int(scheduler.timesteps[0])))
     step = (guided - unguided).flatten(1).norm(dim=1)
     assert torch.allclose(step, torch.full((3,), 0.1 * SIZE * sigma), rtol=1e-4)
@@ -168,10 +170,10 @@ def test_renoise_goes_from_the_previous_inference_level_to_t():
 
 
 def test_ddim_and_controversial_guidance_run():
-    prior = GaussianPrior(DDIMScheduler(num_train_timesteps=1000))
+    prior = GaussianPrior(ddpm())
     a, b = tiny_classifier(), BandClassifier()
-    out = run(prior, [controversial(a, b, 0, 1), uncertainty(b, 1, 2, weight=0.5)], 3)
-    assert out.settings["scheduler"] == "DDIMScheduler"
+    out = run(prior, [controversial(a, b, 0, 1), uncertainty(b, 1, 2, weight=0.5)], 3, scheduler="ddim")
+    assert out.settings["scheduler"] == "ddim"
     assert out.settings["objectives"] == ["controversial", "uncertainty"]
     assert len(out.probabilities) == 2 and out.probabilities[0].shape == (3, 3)
     assert torch.isfinite(out.images).all() and 0 <= out.images.min() and out.images.max() <= 1
@@ -226,3 +228,29 @@ def test_guidance_outcome_at_threshold_edges():
     assert guidance_outcome(probs, 0, 1).tolist() == ["success", "bias", "failure", "success", "bias"]
     assert guidance_outcome(probs, 0, 1, min_sum=0.85).tolist() == ["failure"] * 5
     assert guidance_outcome(probs, [0] * 5, [1] * 5, min_each=0.05).tolist()[:2] == ["success", "success"]
+
+
+def test_sample_pairs_resumes_after_a_stop_with_the_same_images(monkeypatch, tmp_path):
+    prior, classifier = GaussianPrior(ddpm()), tiny_classifier()
+    options = {"num_inference_steps": 3, "time_travel": 2, "max_batch": 2, "pairs": [(0, 1), (1, 2), (2, 0)]}
+    whole = sample_pairs(prior, classifier, **options)
+    original, calls, stop_at = guided_module.guided_sample, [], [2]
+
+    def stopping(*args, **kwargs):
+        calls.append(1)
+        if len(calls) in stop_at:
+            raise RuntimeError("killed")  # the job stops while sampling its second batch
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(guided_module, "guided_sample", stopping)
+    checkpoint = tmp_path / "samples.pt"
+    with pytest.raises(RuntimeError, match="killed"):
+        sample_pairs(prior, classifier, checkpoint_path=checkpoint, **options)
+    assert checkpoint.exists()
+    calls.clear()
+    stop_at.clear()
+    resumed = sample_pairs(prior, classifier, checkpoint_path=checkpoint, **options)
+    assert len(calls) == 1  # only the second (last) batch was sampled again
+    assert torch.equal(resumed.images, whole.images) and torch.equal(resumed.probabilities[0], whole.probabilities[0])
+    changed = sample_pairs(prior, classifier, checkpoint_path=checkpoint, **{**options, "time_travel": 1})
+    assert not torch.equal(changed.images, whole.images)  # other settings do not reuse the batches

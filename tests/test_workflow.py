@@ -6,13 +6,18 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
 from conftest import REPO, snakemake
 from varemotion.data import load_split
 
-FIGURES = ["synthetic_faces", "dataset_synthetic", "confusion_resnet", "confusion_cspdarknet"]
+FIGURES = [
+    "synthetic_faces", "dataset_synthetic", "confusion_resnet", "confusion_cspdarknet", "prior_samples",
+    "pairs_uncertainty_resnet", "pairs_uncertainty_cspdarknet",
+    "pairs_controversial_resnet-cspdarknet", "pairs_controversial_cspdarknet-resnet",
+]
 
 # Small enough to run end to end in about a minute on 2 cores.
 TINY_CONFIG = {
@@ -22,6 +27,12 @@ TINY_CONFIG = {
         "cspdarknet": {"arch": "cs3darknet_focus_s"},
     },
     "train": {"epochs": 1, "batch_size": 35},
+    "prior": {
+        "settings": {"block_out_channels": [16, 32], "ae_block_out_channels": [8, 16, 16]},
+        "train": {"steps": 12, "ae_steps": 12, "checkpoint_every": 5},
+        "quality": {"n_samples": 20},
+    },
+    "sampling": {"num_inference_steps": 4, "time_travel": 2, "n_per_pair": 1},
     "figures": {"dpi": 60, "faces_per_class": 3},
 }
 
@@ -101,6 +112,10 @@ def test_tiny_end_to_end_run(tmp_path):
         assert np.asarray(metrics["test"]["confusion_matrix"]).sum() == 70
         assert (results / "models" / name / "weights.pt").exists()
         assert (results / "logs" / "models" / f"{name}.log").stat().st_size > 0
+    quality = json.loads((results / "prior" / "quality.json").read_text())
+    assert quality["n_samples"] == 20 and 0 <= quality["two_sample_accuracy"] <= 1
+    assert not list((results / "checkpoints").rglob("*.pt"))  # removed once the outputs exist
+    check_stimulus_set(results / "stimuli", TINY_CONFIG)
 
     report = tmp_path / "report.html"
     result = snakemake("--configfile", str(config), "--directory", str(tmp_path), "--report", str(report))
@@ -108,6 +123,7 @@ def test_tiny_end_to_end_run(tmp_path):
     html = report.read_text()
     for figure in FIGURES:
         assert f"{figure}.png" in html
+    assert "manifest.csv" in html
 
     # A figure rebuilds alone: forcing it reruns that one job and nothing upstream.
     before = (results / "models" / "resnet" / "weights.pt").stat().st_mtime_ns
@@ -147,6 +163,26 @@ def test_schema_defaults_of_the_synthetic_faces_are_the_renderer_defaults():
     assert synthetic["dropout"]["default"] == faces.DEFAULT_DROPOUT
     assert synthetic["jitter"]["default"] == faces.DEFAULT_JITTER
     assert synthetic["noise_std"]["default"] == faces.DEFAULT_NOISE_STD
+
+def check_stimulus_set(stimuli: Path, config: dict) -> None:
+    """The stimulus set's files agree with each other and with the configured sample sets."""
+    from varemotion.stimuli import read_manifest
+
+    manifest = read_manifest(stimuli / "manifest.csv")
+    acceptance = pd.read_csv(stimuli / "acceptance.csv", keep_default_na=False)
+    names = list(config["classifiers"])
+    pairs = 7 * 6 * config["sampling"]["n_per_pair"]
+    expected_sets = len(names) + len(names) * (len(names) - 1) + 1
+    assert len(acceptance) == expected_sets and (acceptance["n_sampled"] == pairs).all()
+    assert acceptance["n_accepted"].sum() == len(manifest)
+    assert (manifest["kind"] == "control").sum() == pairs
+    with np.load(stimuli / "images.npz") as data:
+        assert data["stimulus_ids"].tolist() == manifest["stimulus_id"].tolist()
+        assert data["images"].dtype == np.uint8 and len(data["images"]) == len(manifest)
+    assert sorted(p.stem for p in (stimuli / "png").glob("*.png")) == sorted(manifest["stimulus_id"])
+    for name in names:
+        probs = manifest[[f"{name}_p_{e}" for e in load_split(stimuli.parent / "data" / "synthetic" / "val.npz").emotions]]
+        assert np.allclose(probs.sum(axis=1), 1, atol=1e-4)
 
 
 def test_ferplus_source_end_to_end_and_bad_votes_write_nothing(tmp_path):

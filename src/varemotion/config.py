@@ -57,6 +57,41 @@ def check_config(config: dict, schema: dict) -> None:
         if spec.get("weights") and not Path(spec["weights"]).exists():
             raise ConfigError(f"classifiers.{name}.weights: {spec['weights']!r} does not exist")
         classifier_train_settings(config, name, schema)
+    _check_prior(config)
+
+
+def _check_prior(config: dict) -> None:
+    from varemotion.diffusion.latent import LATENT_DEFAULTS
+    from varemotion.diffusion.pixel import PIXEL_DEFAULTS
+
+    prior = config["prior"]
+    known = LATENT_DEFAULTS if prior["kind"] == "latent" else PIXEL_DEFAULTS
+    unknown = sorted(set(prior["settings"]) - set(known) - {"attention_head_dim"})
+    if unknown:
+        raise ConfigError(
+            f"prior.settings: {unknown} are not settings of a {prior['kind']} prior; expected some of {sorted(known)}"
+        )
+    base = prior["quality"]["classifier"]
+    if base and base not in config["classifiers"]:
+        raise ConfigError(f"prior.quality.classifier: {base!r} is not a configured classifier; expected one of {list(config['classifiers'])}")
+    if len(config["classifiers"]) < 1:
+        raise ConfigError("classifiers: at least one classifier is needed to guide the sampler")
+
+
+def workflow_config(repo: str | Path, extra: str | Path | None = None) -> dict:
+    """The workflow's embedded default config, updated key by key from `extra`, with schema defaults.
+
+    For scripts outside the workflow (benchmarks) that must use the settings a run would use.
+    """
+    from snakemake.utils import validate
+
+    repo = Path(repo)
+    config = yaml.safe_load((repo / "config" / "config.yaml").read_text())
+    if extra:
+        for key, value in yaml.safe_load(Path(extra).read_text()).items():
+            config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
+    validate(config, str(repo / "workflow" / "schemas" / "config.schema.yaml"), set_default=True)
+    return config
 
 
 def load_schema(path: str | Path) -> dict:

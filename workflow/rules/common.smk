@@ -22,10 +22,15 @@ except ConfigError as error:
 SOURCE = config["data"]["source"]
 SPLITS = ("train", "val", "test")
 CLASSIFIERS = list(config["classifiers"])
+BASE_CLASSIFIER = config["prior"]["quality"]["classifier"] or CLASSIFIERS[0]
+GUIDE_PAIRS = [(a, b) for a in CLASSIFIERS for b in CLASSIFIERS if a != b]
 
 
 wildcard_constraints:
     classifier="|".join(CLASSIFIERS),
+    guide="|".join(CLASSIFIERS),
+    guide_a="|".join(CLASSIFIERS),
+    guide_b="|".join(CLASSIFIERS),
     split="|".join(SPLITS),
 
 
@@ -39,13 +44,17 @@ def source_location(source, *parts):
     return str(Path(config["data"][source][SOURCE_LOCATIONS[source]], *parts))
 
 
+def all_cores():
+    """The cores given to this run (1 when none are, as for --report and --lint)."""
+    try:
+        return max(1, workflow.cores)
+    except WorkflowError:
+        return 1
+
+
 def cores_per_classifier():
     """The cores shared out among the classifiers, which train side by side."""
-    try:
-        cores = workflow.cores
-    except WorkflowError:  # --report, --lint and the like run no job and give no --cores
-        cores = 1
-    return max(1, cores // len(CLASSIFIERS))
+    return max(1, all_cores() // len(CLASSIFIERS))
 
 
 def train_settings(wildcards):
@@ -66,4 +75,11 @@ def get_final_outputs():
     ]
     if SOURCE == "synthetic":
         outputs += figure("synthetic_faces")
+    outputs += [
+        "results/prior/quality.json",
+        *figure("prior_samples"),
+        "results/stimuli/manifest.csv",
+        *[f for c in CLASSIFIERS for f in figure(f"pairs_uncertainty_{c}")],
+        *[f for a, b in GUIDE_PAIRS for f in figure(f"pairs_controversial_{a}-{b}")],
+    ]
     return outputs

@@ -65,3 +65,72 @@ rule confusion_figure:
         "../../envs/varemotion.yaml"
     script:
         "../scripts/confusion_figure.py"
+
+
+rule prior_samples_figure:
+    input:
+        report=rules.prior_quality.output.report,
+        samples=rules.prior_quality.output.samples,
+    output:
+        png=report("results/figures/prior_samples.png", caption="../report/prior_samples.rst", category="Prior"),
+        pdf="results/figures/prior_samples.pdf",
+    log:
+        "results/logs/figures/prior_samples.log",
+    params:
+        n=50,
+        dpi=config["figures"]["dpi"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/prior_samples_figure.py"
+
+
+rule uncertainty_grid_figure:
+    input:
+        samples=rules.sample_uncertainty.output[0],
+        guides=["results/models/{guide}/weights.pt"],
+    output:
+        png=report(
+            "results/figures/pairs_uncertainty_{guide}.png",
+            caption="../report/pairs_uncertainty.rst",
+            category="Stimuli",
+            subcategory="Uncertainty",
+        ),
+        pdf="results/figures/pairs_uncertainty_{guide}.pdf",
+    log:
+        "results/logs/figures/pairs_uncertainty_{guide}.log",
+    params:
+        title=lambda w: f"uncertainty guidance by {w.guide}",
+        thresholds=config["filters"],
+        dpi=config["figures"]["dpi"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/pair_grid_figure.py"
+
+
+rule controversial_grid_figure:
+    input:
+        samples=rules.sample_controversial.output[0],
+        guides=["results/models/{guide_a}/weights.pt", "results/models/{guide_b}/weights.pt"],
+    output:
+        png=report(
+            "results/figures/pairs_controversial_{guide_a}-{guide_b}.png",
+            caption="../report/pairs_controversial.rst",
+            category="Stimuli",
+            subcategory="Controversial",
+        ),
+        pdf="results/figures/pairs_controversial_{guide_a}-{guide_b}.pdf",
+    log:
+        "results/logs/figures/pairs_controversial_{guide_a}-{guide_b}.log",
+    params:
+        title=lambda w: f"controversial guidance: {w.guide_a} says i, {w.guide_b} says j",
+        thresholds=config["filters"],
+        dpi=config["figures"]["dpi"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/pair_grid_figure.py"

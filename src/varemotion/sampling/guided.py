@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 import torch
+from diffusers import DDIMScheduler, DDPMScheduler
 from diffusers.utils.torch_utils import randn_tensor
 from torch import nn
 from tqdm.auto import tqdm
@@ -18,6 +19,7 @@ from varemotion.diffusion.prior import Prior
 from varemotion.sampling.objectives import Objective, classifier_logits
 
 RENOISE_MODES = ("sqrt_beta", "beta")
+SCHEDULERS = {"ddpm": DDPMScheduler, "ddim": DDIMScheduler}
 
 Generators = torch.Generator | list[torch.Generator]
 
@@ -46,6 +48,7 @@ def guided_sample(
     guidance_scale: float = 0.1,
     time_travel: int = 5,
     renoise: str = "sqrt_beta",
+    scheduler: str = "ddpm",
     generator: Generators | None = None,
     device: torch.device | str = "cpu",
     progress: bool = False,
@@ -56,12 +59,14 @@ def guided_sample(
     ε = denoise(x_t, t); x̂0 = (x_t − σ_t ε)/√ᾱ_t; loss = Σ objectives(decode(x̂0));
     g = ∂loss/∂x_t; x_{t−1} = scheduler.step(ε, t, x_t) − γ·√d·σ_t·g/‖g‖; then, unless this was
     the last repeat, x_t is re-noised from x_{t−1} (see `renoise_to`).
-    `generator` is one generator, or one per sample so that each image depends only on its own
-    seed (independent of batching). `guidance_scale=0` gives unguided samples from the same noise.
+    `scheduler` is "ddpm" (ancestral) or "ddim" (deterministic, η = 0), both built from the
+    prior's training schedule. `generator` is one generator, or one per sample so that each image
+    depends only on its own seed (independent of batching). `guidance_scale=0` gives unguided
+    samples from the same noise.
     """
-    _check_options(objectives, batch_size, time_travel, renoise)
+    _check_options(objectives, batch_size, time_travel, renoise, scheduler)
     generator = torch.Generator().manual_seed(0) if generator is None else generator
-    scheduler = prior.scheduler
+    scheduler_name, scheduler = scheduler, SCHEDULERS[scheduler].from_config(prior.scheduler.config)
     scheduler.set_timesteps(num_inference_steps)
     guides = _unique_guides(objectives)
     for guide in guides:
@@ -91,12 +96,14 @@ def guided_sample(
         images = prior.decode(x).clamp(0, 1)
         probabilities = [classifier_logits(g, images).softmax(-1) for g in guides]
     kinds = [objective.kind for objective in objectives]
-    settings = {"scheduler": type(scheduler).__name__, "num_inference_steps": num_inference_steps}
+    settings = {"scheduler": scheduler_name, "num_inference_steps": num_inference_steps}
     settings |= {"guidance_scale": guidance_scale, "time_travel": time_travel, "renoise": renoise}
     return GuidedSamples(images, x, guides, probabilities, settings | {"objectives": kinds})
 
 
-def _check_options(objectives: list[Objective], batch_size: int, time_travel: int, renoise: str) -> None:
+def _check_options(objectives, batch_size: int, time_travel: int, renoise: str, scheduler: str) -> None:
+    if scheduler not in SCHEDULERS:
+        raise ValueError(f"scheduler must be one of {sorted(SCHEDULERS)}, got {scheduler!r}")
     if renoise not in RENOISE_MODES:
         raise ValueError(f"renoise must be one of {RENOISE_MODES}, got {renoise!r}")
     if time_travel < 1:
@@ -169,66 +176,3 @@ def _unique_guides(objectives: list[Objective]) -> list[nn.Module]:
     for objective in objectives:
         guides += [g for g in objective.guides if not any(g is h for h in guides)]
     return guides
-
-
-@dataclass
-class PairSamples:
-    """Samples for ordered emotion pairs: image n targets `pairs[n] = (i, j)`, drawn from `seeds[n]`."""
-
-    images: torch.Tensor
-    pairs: torch.Tensor
-    seeds: torch.Tensor
-    guides: list[nn.Module]
-    probabilities: list[torch.Tensor]
-    settings: dict
-
-
-def all_ordered_pairs(num_classes: int) -> list[tuple[int, int]]:
-    """Every (i, j) with i ≠ j, in row-major order."""
-    return [(i, j) for i in range(num_classes) for j in range(num_classes) if i != j]
-
-
-def sample_pairs(
-    prior: Prior,
-    guides: nn.Module | tuple[nn.Module, nn.Module],
-    pairs: list[tuple[int, int]] | None = None,
-    n_per_pair: int = 1,
-    *,
-    max_batch: int = 64,
-    seed: int = 0,
-    device: torch.device | str = "cpu",
-    **sampler_options,
-) -> PairSamples:
-    """Guided samples for every pair: uncertainty with one guide, controversial with (A, B).
-
-    All pairs share one list of images, cut into batches of at most `max_batch`; image n is drawn
-    with its own generator seeded `seed + n`, so it does not depend on how the list is cut.
-    `sampler_options` go to `guided_sample` (steps, guidance_scale, time_travel, renoise, ...).
-    """
-    guides = (guides,) if isinstance(guides, nn.Module) else tuple(guides)
-    if pairs is None:
-        sizes = {len(g.config.emotions) for g in guides}
-        if len(sizes) != 1:
-            raise ValueError(f"guides disagree on the number of emotions: {sorted(sizes)}")
-        pairs = all_ordered_pairs(sizes.pop())
-    targets = torch.tensor(pairs, dtype=torch.long).repeat_interleave(n_per_pair, dim=0)
-    seeds = seed + torch.arange(len(targets))
-    chunks = []
-    for start in range(0, len(targets), max_batch):
-        part = slice(start, start + max_batch)
-        objective = Objective(guides, targets[part, 0], targets[part, 1])
-        generators = [torch.Generator().manual_seed(int(s)) for s in seeds[part]]
-        chunks.append(
-            guided_sample(
-                prior, [objective], len(generators), generator=generators, device=device, **sampler_options
-            )
-        )
-    settings = dict(chunks[0].settings, n_per_pair=n_per_pair, max_batch=max_batch, seed=seed)
-    return PairSamples(
-        images=torch.cat([c.images for c in chunks]),
-        pairs=targets,
-        seeds=seeds,
-        guides=list(guides),
-        probabilities=[torch.cat([c.probabilities[k] for c in chunks]) for k in range(len(guides))],
-        settings=settings,
-    )

@@ -1,0 +1,193 @@
+"""The stimulus set: filtered guided samples plus unguided controls, with a manifest.
+
+`assemble_stimuli` scores every sample with every classifier, applies the filters of
+DESIGN.md §1.4 and returns the kept images with one manifest row each; `write_stimuli` saves
+`images.npz`, `manifest.csv`, `acceptance.csv` and one PNG per stimulus; `read_manifest`
+checks a manifest before anything downstream uses it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.stats
+import torch
+from PIL import Image
+
+from varemotion.data import DataError
+from varemotion.models.evaluation import predict_proba
+from varemotion.sampling.filters import keep_controversial, keep_uncertainty
+from varemotion.sampling.sets import KINDS, SampleSet
+
+#: Manifest columns before the per-classifier probability and entropy columns.
+MANIFEST_COLUMNS = [
+    "stimulus_id", "kind", "guide_a", "guide_b", "target_i", "target_j", "seed",
+    "scheduler", "num_inference_steps", "guidance_scale", "time_travel", "renoise",
+]
+SETTINGS_COLUMNS = MANIFEST_COLUMNS[7:]
+ACCEPTANCE_COLUMNS = ["kind", "guide_a", "guide_b", "n_sampled", "n_accepted", "accepted_fraction"]
+
+
+@dataclass
+class Stimuli:
+    """Kept images (uint8, manifest order), the manifest and the per-set acceptance table."""
+
+    images: np.ndarray
+    manifest: pd.DataFrame
+    acceptance: pd.DataFrame
+
+
+def probability_column(classifier: str, emotion: str) -> str:
+    return f"{classifier}_p_{emotion}"
+
+
+def entropy_column(classifier: str) -> str:
+    return f"{classifier}_entropy"
+
+
+def entropy_bits(probs: np.ndarray) -> np.ndarray:
+    """Shannon entropy (bits) of each row of a probability matrix."""
+    return scipy.stats.entropy(np.asarray(probs, dtype=np.float64), base=2, axis=1)
+
+
+def accepted(sample_set: SampleSet, probs: dict[str, np.ndarray], thresholds: dict) -> np.ndarray:
+    """Which images of a set pass its kind's filter (controls always do)."""
+    if sample_set.kind == "uncertainty":
+        mask = keep_uncertainty(probs[sample_set.guides[0]], sample_set.i, sample_set.j, thresholds["uncertainty_min_prob"])
+    elif sample_set.kind == "controversial":
+        a, b = sample_set.guides
+        mask = keep_controversial(probs[a], probs[b], sample_set.i, sample_set.j, thresholds["controversial_min_prob"])
+    else:
+        return np.ones(len(sample_set), dtype=bool)
+    return mask.numpy()
+
+
+def assemble_stimuli(
+    sample_sets: list[SampleSet], classifiers: dict, thresholds: dict, device: torch.device | None = None
+) -> Stimuli:
+    """Score every set with every classifier (on the quantised images), filter, and build the manifest."""
+    device = device or torch.device("cpu")
+    emotions = _common_emotions(sample_sets)
+    images, rows, acceptance = [], [], []
+    for sample_set in sample_sets:
+        floats = sample_set.images_float()
+        probs = {name: predict_proba(model, floats, device) for name, model in classifiers.items()}
+        missing = set(sample_set.guides) - set(probs)
+        if missing:
+            raise ValueError(f"{sample_set.kind} set guided by {sorted(missing)}, which are not among the classifiers")
+        keep = accepted(sample_set, probs, thresholds)
+        guide_a, guide_b = (list(sample_set.guides) + ["", ""])[:2]
+        acceptance.append({
+            "kind": sample_set.kind, "guide_a": guide_a, "guide_b": guide_b, "n_sampled": len(sample_set),
+            "n_accepted": int(keep.sum()), "accepted_fraction": float(keep.mean()) if len(sample_set) else 0.0,
+        })
+        for n in np.flatnonzero(keep):
+            rows.append(_manifest_row(sample_set, n, guide_a, guide_b, emotions, probs))
+        images.append(sample_set.images[keep])
+    manifest = pd.DataFrame(rows, columns=manifest_columns(list(classifiers), emotions))
+    if manifest["stimulus_id"].duplicated().any():
+        raise ValueError("two sample sets of the same kind and guides would give duplicate stimulus ids")
+    return Stimuli(np.concatenate(images), manifest, pd.DataFrame(acceptance, columns=ACCEPTANCE_COLUMNS))
+
+
+def manifest_columns(classifiers: list[str], emotions: list[str]) -> list[str]:
+    """All manifest columns, in order."""
+    columns = list(MANIFEST_COLUMNS)
+    for name in classifiers:
+        columns += [probability_column(name, e) for e in emotions] + [entropy_column(name)]
+    return columns
+
+
+def _common_emotions(sample_sets: list[SampleSet]) -> list[str]:
+    if not sample_sets:
+        raise ValueError("no sample sets to assemble")
+    emotions = {s.emotions for s in sample_sets}
+    if len(emotions) != 1:
+        raise ValueError(f"sample sets disagree on the emotions: {sorted(emotions)}")
+    return list(emotions.pop())
+
+
+def _manifest_row(sample_set, n, guide_a, guide_b, emotions, probs) -> dict:
+    i, j = int(sample_set.i[n]), int(sample_set.j[n])
+    stem = "-".join([sample_set.kind, *sample_set.guides])
+    row = {
+        "stimulus_id": f"{stem}-{int(sample_set.seeds[n]):05d}", "kind": sample_set.kind,
+        "guide_a": guide_a, "guide_b": guide_b,
+        "target_i": emotions[i] if i >= 0 else "", "target_j": emotions[j] if j >= 0 else "",
+        "seed": int(sample_set.seeds[n]),
+    }
+    row |= {key: sample_set.settings.get(key) for key in SETTINGS_COLUMNS}
+    for name, p in probs.items():
+        row |= {probability_column(name, e): float(p[n, k]) for k, e in enumerate(emotions)}
+        row[entropy_column(name)] = float(entropy_bits(p[n : n + 1])[0])
+    return row
+
+
+def write_stimuli(stimuli: Stimuli, images_path, manifest_path, acceptance_path, png_dir) -> None:
+    """Write the set's files; the PNG directory is built aside and moved into place whole."""
+    png_dir = Path(png_dir)
+    png_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=png_dir.parent, prefix=f".{png_dir.name}."))
+    try:
+        for stimulus_id, image in zip(stimuli.manifest["stimulus_id"], stimuli.images):
+            Image.fromarray(image).save(staging / f"{stimulus_id}.png")
+        _atomic(images_path, lambda h: np.savez_compressed(
+            h, images=stimuli.images, stimulus_ids=stimuli.manifest["stimulus_id"].to_numpy(dtype=str)))
+        _atomic(manifest_path, lambda h: stimuli.manifest.to_csv(h, index=False, float_format="%.6g"))
+        _atomic(acceptance_path, lambda h: stimuli.acceptance.to_csv(h, index=False, float_format="%.4g"))
+        if png_dir.exists():
+            shutil.rmtree(png_dir)
+        os.replace(staging, png_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _atomic(path, write) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_manifest(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a stimulus manifest, raising DataError (file, line, column, value) for anything malformed."""
+    try:
+        manifest = pd.read_csv(path, keep_default_na=False, dtype={"stimulus_id": str, "kind": str})
+    except FileNotFoundError:
+        raise DataError(path, "manifest does not exist") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise DataError(path, f"cannot be read as a CSV table ({error})") from None
+    missing = [c for c in MANIFEST_COLUMNS if c not in manifest.columns]
+    if missing:
+        raise DataError(path, f"missing columns {missing}", expected=f"columns {MANIFEST_COLUMNS} first")
+    line = lambda index: int(index) + 2  # header is line 1
+    for index, value in manifest["kind"].items():
+        if value not in KINDS:
+            raise DataError(path, "unknown kind", row=line(index), column="kind", value=value, expected=f"one of {KINDS}")
+    duplicated = manifest["stimulus_id"].duplicated()
+    if duplicated.any():
+        index = duplicated.idxmax()
+        raise DataError(path, "duplicate stimulus id", row=line(index), column="stimulus_id",
+                        value=manifest.at[index, "stimulus_id"], expected="unique ids")
+    for column in [c for c in manifest.columns if "_p_" in c or c.endswith("_entropy")]:
+        values = pd.to_numeric(manifest[column], errors="coerce")
+        bad = values.isna() | (values < 0)
+        if "_p_" in column:
+            bad |= values > 1
+        if bad.any():
+            index = bad.idxmax()
+            raise DataError(path, "not a valid probability or entropy", row=line(index), column=column,
+                            value=manifest.at[index, column], expected="a number (probabilities in [0, 1])")
+    return manifest

@@ -1,0 +1,52 @@
+# The image prior: an unconditional diffusion model trained on the study's faces.
+
+
+rule train_prior:
+    input:
+        train=lambda w: dataset_splits()["train"],
+    output:
+        weights="results/prior/weights.pt",
+        config="results/prior/config.json",
+        history="results/prior/history.csv",
+    log:
+        "results/logs/prior/train.log",
+    params:
+        kind=config["prior"]["kind"],
+        settings=config["prior"]["settings"],
+        train=config["prior"]["train"],
+        checkpoint="results/checkpoints/prior.pt",
+    # Reusable across workflows with `--cache` (no benchmark file: a cache hit could not fill it).
+    cache: True
+    threads: all_cores()
+    resources:
+        gpu=1,
+        mem_mb=8000,
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/train_prior.py"
+
+
+rule prior_quality:
+    input:
+        prior=rules.train_prior.output.weights,
+        test=lambda w: dataset_splits()["test"],
+        classifier=lambda w: f"results/models/{BASE_CLASSIFIER}/weights.pt",
+    output:
+        report=report("results/prior/quality.json", caption="../report/prior_quality.rst", category="Prior"),
+        samples="results/prior/unguided.npz",
+    log:
+        "results/logs/prior/quality.log",
+    benchmark:
+        "results/benchmarks/prior/quality.tsv"
+    params:
+        n_samples=config["prior"]["quality"]["n_samples"],
+        num_inference_steps=config["sampling"]["num_inference_steps"],
+        seed=config["prior"]["train"]["seed"],
+    threads: all_cores()
+    resources:
+        gpu=1,
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/prior_quality.py"

@@ -1,0 +1,119 @@
+# Perceptual boundary sampling: guided sample sets, then the filtered stimulus set.
+
+
+def sampling_params(kind):
+    """What every sampling rule passes to its script (a changed value reruns the rule)."""
+    return {
+        "kind": kind,
+        "sampler": {k: config["sampling"][k] for k in SAMPLER_OPTIONS},
+        "n_per_pair": config["sampling"]["n_per_pair"],
+        "max_batch": config["sampling"]["max_batch"],
+        "seed": config["sampling"]["seed"],
+    }
+
+
+SAMPLER_OPTIONS = ("scheduler", "num_inference_steps", "guidance_scale", "time_travel", "renoise")
+
+
+rule sample_uncertainty:
+    input:
+        prior=rules.train_prior.output.weights,
+        guide="results/models/{guide}/weights.pt",
+        emotions=lambda w: dataset_splits()["val"],
+    output:
+        "results/samples/uncertainty/{guide}.npz",
+    log:
+        "results/logs/samples/uncertainty_{guide}.log",
+    benchmark:
+        "results/benchmarks/samples/uncertainty_{guide}.tsv"
+    params:
+        settings=sampling_params("uncertainty"),
+        guides=lambda w, input: {w.guide: input.guide},
+        checkpoint="results/checkpoints/samples/uncertainty_{guide}.pt",
+    threads: cores_per_classifier()
+    resources:
+        gpu=1,
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/sample_set.py"
+
+
+rule sample_controversial:
+    input:
+        prior=rules.train_prior.output.weights,
+        guide_a="results/models/{guide_a}/weights.pt",
+        guide_b="results/models/{guide_b}/weights.pt",
+        emotions=lambda w: dataset_splits()["val"],
+    output:
+        "results/samples/controversial/{guide_a}-{guide_b}.npz",
+    log:
+        "results/logs/samples/controversial_{guide_a}-{guide_b}.log",
+    benchmark:
+        "results/benchmarks/samples/controversial_{guide_a}-{guide_b}.tsv"
+    params:
+        settings=sampling_params("controversial"),
+        guides=lambda w, input: {w.guide_a: input.guide_a, w.guide_b: input.guide_b},
+        checkpoint="results/checkpoints/samples/controversial_{guide_a}-{guide_b}.pt",
+    threads: cores_per_classifier()
+    resources:
+        gpu=1,
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/sample_set.py"
+
+
+rule sample_control:
+    input:
+        prior=rules.train_prior.output.weights,
+        emotions=lambda w: dataset_splits()["val"],
+    output:
+        "results/samples/control.npz",
+    log:
+        "results/logs/samples/control.log",
+    benchmark:
+        "results/benchmarks/samples/control.tsv"
+    params:
+        settings=sampling_params("control"),
+        guides={},
+        checkpoint="results/checkpoints/samples/control.pt",
+    threads: 1
+    resources:
+        gpu=1,
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/sample_set.py"
+
+
+def sample_sets(wildcards=None):
+    """Every sample set of the study: uncertainty per guide, controversial per ordered guide pair, control."""
+    return [
+        *expand("results/samples/uncertainty/{guide}.npz", guide=CLASSIFIERS),
+        *[f"results/samples/controversial/{a}-{b}.npz" for a, b in GUIDE_PAIRS],
+        "results/samples/control.npz",
+    ]
+
+
+rule stimulus_set:
+    input:
+        sets=sample_sets(),
+        classifiers=expand("results/models/{classifier}/weights.pt", classifier=CLASSIFIERS),
+    output:
+        images="results/stimuli/images.npz",
+        manifest=report("results/stimuli/manifest.csv", caption="../report/manifest.rst", category="Stimuli"),
+        acceptance=report("results/stimuli/acceptance.csv", caption="../report/acceptance.rst", category="Stimuli"),
+        png=directory("results/stimuli/png"),
+    log:
+        "results/logs/stimuli/stimulus_set.log",
+    benchmark:
+        "results/benchmarks/stimuli/stimulus_set.tsv"
+    params:
+        classifiers=CLASSIFIERS,
+        thresholds=config["filters"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/stimulus_set.py"

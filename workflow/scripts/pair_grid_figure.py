@@ -1,0 +1,22 @@
+"""Plot one sample set as a grid of emotion pairs (rows: target i, columns: target j)."""
+
+from varemotion.figures import save_figure
+from varemotion.figures.stimuli import pair_grid_figure, pair_scores
+from varemotion.logs import log_to_file
+from varemotion.models import load_classifier, predict_proba
+from varemotion.sampling.sets import load_sample_set
+from varemotion.stimuli import accepted
+
+
+def main(input, params, output):
+    sample_set = load_sample_set(input["samples"])
+    guides = {name: load_classifier(path) for name, path in zip(sample_set.guides, input["guides"])}
+    probs = {name: predict_proba(model, sample_set.images_float(), "cpu") for name, model in guides.items()}
+    keep = accepted(sample_set, probs, params["thresholds"])
+    title = f"{params['title']}: {keep.sum()} of {len(keep)} kept"
+    figure = pair_grid_figure(sample_set, keep, pair_scores(sample_set, probs), title=title)
+    save_figure(figure, output["png"], output["pdf"], dpi=params["dpi"])
+
+
+log_to_file(snakemake.log[0])
+main(snakemake.input, snakemake.params, snakemake.output)

@@ -1,0 +1,30 @@
+"""Sample one set of faces: uncertainty (one guide), controversial (two guides) or control."""
+
+from pathlib import Path
+
+import torch
+
+from varemotion.logs import log_to_file
+from varemotion.sampling.run import run_sample_set
+
+
+def main(input, params, output, threads, gpus):
+    torch.set_num_threads(threads)
+    settings = params["settings"]
+    run_sample_set(
+        settings["kind"],
+        prior_dir=Path(input["prior"]).parent,
+        guides=params["guides"],
+        emotions_from=input["emotions"],
+        out_path=output[0],
+        sampler=settings["sampler"],
+        n_per_pair=settings["n_per_pair"],
+        max_batch=settings["max_batch"],
+        seed=settings["seed"],
+        checkpoint_path=params["checkpoint"],
+        gpus=gpus,
+    )
+
+
+log_to_file(snakemake.log[0])
+main(snakemake.input, snakemake.params, snakemake.output, snakemake.threads, snakemake.resources.get("gpu", 0))

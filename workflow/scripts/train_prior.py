@@ -1,0 +1,26 @@
+"""Train the image prior on the training split."""
+
+from pathlib import Path
+
+import torch
+
+from varemotion.diffusion.fit import fit_prior
+from varemotion.logs import log_to_file
+
+
+def main(train_path, params, output, threads, gpus):
+    torch.set_num_threads(threads)
+    fit_prior(
+        train_path,
+        kind=params["kind"],
+        settings=params["settings"],
+        train=params["train"],
+        out_dir=Path(output["weights"]).parent,
+        history_path=output["history"],
+        checkpoint_path=params["checkpoint"],
+        gpus=gpus,
+    )
+
+
+log_to_file(snakemake.log[0])
+main(snakemake.input["train"], snakemake.params, snakemake.output, snakemake.threads, snakemake.resources.get("gpu", 0))
