@@ -1,6 +1,6 @@
 """Accepted boundary images per second: the project's sampler against a straightforward reference.
 
-    python benchmarks/sampler.py [--guide resnet] [--ref-pairs 14] [--threads 2] [--configfile my.yaml]
+    python benchmarks/sampler.py [--guide resnet] [--ref-pairs 14] [--reference-settings] [--configfile my.yaml]
 
 Run from the repository root after the default workflow has written results/prior and
 results/models. Both samplers use the same prior, guide and filter threshold:
@@ -73,6 +73,10 @@ def main() -> None:
     parser.add_argument("--ref-pairs", type=int, default=14, help="pairs the reference samples (one image each)")
     parser.add_argument("--configfile", type=Path, default=None)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--reference-settings", action="store_true",
+        help="run ours with the reference's settings (DDPM 50 × 5, γ 0.1): the gain of batching alone",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     config = workflow_config(REPO, args.configfile)
@@ -82,6 +86,8 @@ def main() -> None:
     min_prob = config["filters"]["uncertainty_min_prob"]
     sampling = config["sampling"]
     options = {k: sampling[k] for k in ("scheduler", "num_inference_steps", "guidance_scale", "time_travel", "renoise")}
+    if args.reference_settings:
+        options |= {"scheduler": "ddpm", "num_inference_steps": 50, "guidance_scale": 0.1, "time_travel": 5}
     print(f"ours: {options}, n_per_pair={sampling['n_per_pair']}, max_batch={sampling['max_batch']}")
 
     started = time.perf_counter()

@@ -1,9 +1,10 @@
 """The stimulus set: filtered guided samples plus unguided controls, with a manifest.
 
-`assemble_stimuli` scores every sample with every classifier, applies the filters of
-DESIGN.md §1.4 and returns the kept images with one manifest row each; `write_stimuli` saves
-`images.npz`, `manifest.csv`, `acceptance.csv` and one PNG per stimulus; `read_manifest`
-checks a manifest before anything downstream uses it.
+`assemble_stimuli` scores every sample with every classifier and applies the filters
+(uncertainty: top-2 classes {i, j}, each above a threshold; controversial: A's argmax i and B's
+argmax j, each above a threshold; controls: all kept). It returns the kept images with one
+manifest row each. `write_stimuli` saves `images.npz`, `manifest.csv`, `acceptance.csv` and one
+PNG per stimulus; `read_manifest` checks a manifest before anything downstream uses it.
 """
 
 from __future__ import annotations

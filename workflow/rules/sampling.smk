@@ -1,20 +1,6 @@
 # Perceptual boundary sampling: guided sample sets, then the filtered stimulus set.
 
 
-def sampling_params(kind):
-    """What every sampling rule passes to its script (a changed value reruns the rule)."""
-    return {
-        "kind": kind,
-        "sampler": {k: config["sampling"][k] for k in SAMPLER_OPTIONS},
-        "n_per_pair": config["sampling"]["n_per_pair"],
-        "max_batch": config["sampling"]["max_batch"],
-        "seed": config["sampling"]["seed"],
-    }
-
-
-SAMPLER_OPTIONS = ("scheduler", "num_inference_steps", "guidance_scale", "time_travel", "renoise")
-
-
 rule sample_uncertainty:
     input:
         prior=rules.train_prior.output.weights,
@@ -85,15 +71,6 @@ rule sample_control:
         "../../envs/varemotion.yaml"
     script:
         "../scripts/sample_set.py"
-
-
-def sample_sets(wildcards=None):
-    """Every sample set of the study: uncertainty per guide, controversial per ordered guide pair, control."""
-    return [
-        *expand("results/samples/uncertainty/{guide}.npz", guide=CLASSIFIERS),
-        *[f"results/samples/controversial/{a}-{b}.npz" for a, b in GUIDE_PAIRS],
-        "results/samples/control.npz",
-    ]
 
 
 rule stimulus_set:

@@ -1,7 +1,8 @@
 """Perceptual boundary sampling: a diffusion prior guided by classifier objectives.
 
-`guided_sample` is the algorithm of DESIGN.md §1.3 written out as one loop, in the manner of a
-diffusers pipeline's `__call__`; `sample_pairs` runs it over every ordered pair of emotions.
+`guided_sample` is perceptual boundary sampling written out as one loop, in the manner of a
+diffusers pipeline's `__call__`; `varemotion.sampling.pairs` runs it over every ordered pair of
+emotions.
 """
 
 from __future__ import annotations
