@@ -25,7 +25,10 @@ def ferplus_root() -> Path:
     return root
 
 
-def snakemake(*args: str, cwd: Path = REPO, timeout: int = 600) -> subprocess.CompletedProcess:
-    """Run the workflow's Snakefile with `args`; output captured as text."""
+def snakemake(
+    *args: str, cwd: Path = REPO, timeout: int = 600, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """Run the workflow's Snakefile with `args` (and extra environment variables); output captured as text."""
     command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"), *args]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    environment = {**os.environ, **(env or {})}
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=environment)

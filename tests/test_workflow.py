@@ -54,11 +54,12 @@ def test_dry_run_of_the_default(tmp_path):
     assert "train_classifier" in result.stdout and "synthetic_dataset" in result.stdout
 
 
-@pytest.mark.parametrize("figure", FIGURES)
-def test_dry_run_of_every_figure_target(tmp_path, figure):
-    result = snakemake("--dry-run", "--cores", "1", "--directory", str(tmp_path), f"results/figures/{figure}.pdf")
+def test_every_figure_is_a_target_of_its_own(tmp_path):
+    targets = [f"results/figures/{figure}.pdf" for figure in FIGURES]
+    result = snakemake("--dry-run", "--cores", "1", "--directory", str(tmp_path), *targets)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"results/figures/{figure}.pdf" in result.stdout
+    for target in targets:
+        assert f"output: {target.replace('.pdf', '.png')}, {target}" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -163,6 +164,28 @@ def test_schema_defaults_of_the_synthetic_faces_are_the_renderer_defaults():
     assert synthetic["dropout"]["default"] == faces.DEFAULT_DROPOUT
     assert synthetic["jitter"]["default"] == faces.DEFAULT_JITTER
     assert synthetic["noise_std"]["default"] == faces.DEFAULT_NOISE_STD
+
+def test_trained_prior_is_reused_from_the_between_workflow_cache(tmp_path):
+    tiny = {**TINY_CONFIG, "data": {"synthetic": {"n_train": 70, "n_val": 14, "n_test": 14, "image_size": 32}}}
+    env = {"SNAKEMAKE_OUTPUT_CACHE": str(tmp_path / "cache")}
+    (tmp_path / "cache").mkdir()
+    output = {}
+    for run in ("first", "second"):
+        (tmp_path / run).mkdir()
+        config = write_config(tmp_path / run, tiny)
+        result = snakemake("results/prior/weights.pt", "--cores", "2", "--configfile", str(config),
+                           "--directory", str(tmp_path / run), "--cache", "train_prior", env=env)
+        assert result.returncode == 0, result.stderr[-3000:]
+        output[run] = result.stdout + result.stderr
+    assert "train_classifier" not in output["first"]
+    stored = "Moving output file results/prior/weights.pt to cache"
+    assert stored in output["first"] and stored not in output["second"]
+    assert "Symlinking output file results/prior/weights.pt from cache" in output["second"]
+    assert (tmp_path / "first" / "results" / "logs" / "prior" / "train.log").stat().st_size > 0
+    assert (tmp_path / "second" / "results" / "logs" / "prior" / "train.log").stat().st_size == 0  # not retrained
+    first, second = (tmp_path / run / "results" / "prior" / "weights.pt" for run in ("first", "second"))
+    assert first.read_bytes() == second.read_bytes()
+
 
 def check_stimulus_set(stimuli: Path, config: dict) -> None:
     """The stimulus set's files agree with each other and with the configured sample sets."""

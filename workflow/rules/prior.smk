@@ -5,9 +5,8 @@ rule train_prior:
     input:
         train=lambda w: dataset_splits()["train"],
     output:
-        weights="results/prior/weights.pt",
-        config="results/prior/config.json",
-        history="results/prior/history.csv",
+        # multiext: the form Snakemake's between-workflow cache needs for several output files
+        multiext("results/prior/", weights="weights.pt", config="config.json", history="history.csv"),
     log:
         "results/logs/prior/train.log",
     params:
@@ -17,6 +16,8 @@ rule train_prior:
         checkpoint="results/checkpoints/prior.pt",
     # Reusable across workflows with `--cache` (no benchmark file: a cache hit could not fill it).
     cache: True
+    # The longest chain (prior → sampling) starts first, so classifiers fill the cores around it.
+    priority: 10
     threads: all_cores()
     resources:
         gpu=1,
