@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import pickle
 from pathlib import Path
 
 import torch
+
+from varemotion.atomic import write_atomically
 
 
 class UnsafeCheckpointError(ValueError):
@@ -39,11 +40,7 @@ def config_fingerprint(config: dict) -> str:
 
 def save_checkpoint(path: str | Path, state: dict) -> None:
     """Write a checkpoint atomically, so an interruption never leaves a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    write_atomically(path, lambda handle: torch.save(state, handle))
 
 
 def load_checkpoint(path: str | Path, fingerprint: str) -> dict | None:

@@ -21,6 +21,7 @@ import scipy.stats
 import torch
 from PIL import Image
 
+from varemotion.atomic import write_atomically
 from varemotion.data import DataError
 from varemotion.models.evaluation import predict_proba
 from varemotion.sampling.filters import keep_controversial, keep_uncertainty
@@ -138,28 +139,15 @@ def write_stimuli(stimuli: Stimuli, images_path, manifest_path, acceptance_path,
     try:
         for stimulus_id, image in zip(stimuli.manifest["stimulus_id"], stimuli.images):
             Image.fromarray(image).save(staging / f"{stimulus_id}.png")
-        _atomic(images_path, lambda h: np.savez_compressed(
+        write_atomically(images_path, lambda h: np.savez_compressed(
             h, images=stimuli.images, stimulus_ids=stimuli.manifest["stimulus_id"].to_numpy(dtype=str)))
-        _atomic(manifest_path, lambda h: stimuli.manifest.to_csv(h, index=False, float_format="%.6g"))
-        _atomic(acceptance_path, lambda h: stimuli.acceptance.to_csv(h, index=False, float_format="%.4g"))
+        write_atomically(manifest_path, lambda h: stimuli.manifest.to_csv(h, index=False, float_format="%.6g"))
+        write_atomically(acceptance_path, lambda h: stimuli.acceptance.to_csv(h, index=False, float_format="%.4g"))
         if png_dir.exists():
             shutil.rmtree(png_dir)
         os.replace(staging, png_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def _atomic(path, write) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def read_manifest(path: str | os.PathLike[str]) -> pd.DataFrame:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from varemotion.atomic import write_atomically
 
 from .errors import DataError
 
@@ -134,18 +135,7 @@ def save_split(path: str | os.PathLike[str], split: Split) -> Path:
     """Validate and write one split atomically as a compressed, pickle-free .npz."""
     path = Path(path)
     split.validate(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez_compressed(handle, **split.arrays())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(path, lambda handle: np.savez_compressed(handle, **split.arrays()))
 
 
 def load_split(path: str | os.PathLike[str]) -> Split:

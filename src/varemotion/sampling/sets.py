@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from varemotion.atomic import write_atomically
 from varemotion.data import DataError
 from varemotion.sampling.pairs import PairSamples
 
@@ -90,20 +90,12 @@ def save_sample_set(path: str | os.PathLike[str], sample_set: SampleSet) -> Path
     """Validate and write a set atomically as a compressed `.npz`."""
     path = Path(path)
     sample_set.validate(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {
         "images": sample_set.images, "i": sample_set.i, "j": sample_set.j, "seeds": sample_set.seeds,
         "emotions": np.asarray(sample_set.emotions, dtype=str), "guides": np.asarray(sample_set.guides, dtype=str),
         "kind": np.asarray(sample_set.kind), "settings": np.asarray(json.dumps(sample_set.settings)),
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez_compressed(handle, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, lambda handle: np.savez_compressed(handle, **arrays))
     return path
 
 
