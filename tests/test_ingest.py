@@ -1,0 +1,487 @@
+"""Ingesting human ratings: trial tables, jsPsych data and vote counts into the canonical trial table."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from varemotion.behavior import (
+    TRIAL_COLUMNS,
+    ingest,
+    read_jspsych,
+    read_trial_table,
+    read_vote_counts,
+    validate_trials,
+    write_trials,
+)
+from varemotion.data import DataError
+
+REPO = Path(__file__).resolve().parents[1]
+EMOTIONS = ("neutral", "happiness", "sadness")
+STIMULI = ["uncertainty-a-00001", "uncertainty-a-00002", "controversial-a-b-00003"]
+S1, S2, S3 = STIMULI
+HEADER = "subject_id,stimulus_id,response,rt_ms"
+
+
+def write(directory: Path, name: str, content: str | bytes) -> Path:
+    path = directory / name
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    return path
+
+
+def table_file(directory: Path, *rows: str, name="trials.csv", header=HEADER) -> Path:
+    return write(directory, name, "\n".join([header, *rows]) + "\n")
+
+
+def error_of(read, *args, **kwargs) -> DataError:
+    with pytest.raises(DataError) as info:
+        read(*args, EMOTIONS, STIMULI, **kwargs)
+    print(info.value)  # shown with -s: the message a user sees
+    return info.value
+
+
+def assert_message(error: DataError, *parts: str) -> None:
+    message = str(error)
+    for part in parts:
+        assert part in message, f"{part!r} not in {message!r}"
+
+
+def hashes(directory: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.iterdir()) if p.is_file()}
+
+
+def jspsych_records(subject="p1"):
+    """What jsPsych.data.get().json() keeps for an instruction screen and three button trials."""
+    base = {"trial_type": "html-button-response", "subject_id": subject}
+    return [
+        {"trial_type": "instructions", "subject_id": subject, "rt": 3012, "trial_index": 0},
+        base | {"stimulus_id": S1, "response": 1, "rt": 532.7, "is_train": True, "trial_index": 1},
+        base | {"stimulus_id": S2, "response": 2, "rt": 811, "is_train": True, "trial_index": 2},
+        base | {"stimulus_id": S3, "response": 0, "rt": 640.2, "is_train": False, "trial_index": 3},
+    ]
+
+
+# --- trial tables -------------------------------------------------------------------------------
+
+
+def test_trial_table_reads_names_in_any_case_and_indices(tmp_path):
+    path = table_file(tmp_path, f"p1,{S1}, Happiness ,512", f"p1,{S2},SADNESS,600.5", "", f"p2,{S1},neutral,0")
+    trials = read_trial_table(path, EMOTIONS, STIMULI)
+    assert list(trials.columns) == TRIAL_COLUMNS
+    assert trials["response"].tolist() == ["happiness", "sadness", "neutral"]
+    assert trials["rt_ms"].tolist() == [512.0, 600.5, 0.0] and trials["is_train"].all()
+    assert trials["is_train"].dtype == bool and trials["rt_ms"].dtype == np.float64
+
+    tsv = write(tmp_path, "indices.tsv", f"subject_id\tstimulus_id\tresponse\tis_train\n"
+                                         f"p1\t{S1}\t1\tno\np1\t{S2}\t2\tYes\n")
+    trials = read_trial_table(tsv, EMOTIONS, STIMULI)
+    assert trials["response"].tolist() == ["happiness", "sadness"]
+    assert trials["is_train"].tolist() == [False, True] and trials["rt_ms"].isna().all()
+
+    sniffed = write(tmp_path, "semicolons.txt", f"subject_id;stimulus_id;response\np1;{S3};0\n")
+    assert read_trial_table(sniffed, EMOTIONS, STIMULI)["response"].tolist() == ["neutral"]
+
+
+def test_column_map_reads_other_column_names(tmp_path):
+    path = table_file(tmp_path, f"p1,{S1},happiness,700", header="Participant,Image,Choice,RT")
+    column_map = {"subject_id": "Participant", "stimulus_id": "Image", "response": "Choice", "rt_ms": "RT"}
+    trials = read_trial_table(path, EMOTIONS, STIMULI, column_map=column_map)
+    assert trials.iloc[0].tolist() == ["p1", S1, "happiness", 700.0, True]
+
+    unknown_key = r"column_map: 'subject' is not a column this format reads; did you mean 'subject_id'\?"
+    with pytest.raises(ValueError, match=unknown_key):
+        read_trial_table(path, EMOTIONS, STIMULI, column_map={"subject": "Participant"})
+    with pytest.raises(ValueError, match=r"\['subject_id', 'stimulus_id'\] all read the column 'Image'"):
+        read_trial_table(path, EMOTIONS, STIMULI, column_map={"subject_id": "Image", "stimulus_id": "Image"})
+    error = error_of(read_trial_table, path, column_map=column_map | {"subject_id": "Particpant"})
+    assert (error.row, error.column) == (1, "Particpant")
+    assert_message(error, "trials.csv, line 1, column 'Particpant': column is missing from the header",
+                   "column_map reads 'subject_id' from it", "did you mean 'Participant'?")
+
+
+def test_missing_column(tmp_path):
+    path = table_file(tmp_path, f"p1,{S1},happiness", header="subject_id,stimulus,response")
+    error = error_of(read_trial_table, path)
+    assert (Path(error.path).name, error.row, error.column) == ("trials.csv", 1, "stimulus_id")
+    assert_message(error, "trials.csv, line 1, column 'stimulus_id': column is missing from the header",
+                   "did you mean 'stimulus'?", "found ['subject_id', 'stimulus', 'response']")
+
+    semicolons = write(tmp_path, "excel.csv", f"subject_id;stimulus_id;response\np1;{S1};happiness\n")
+    assert_message(error_of(read_trial_table, semicolons), "excel.csv, line 1, column 'subject_id'",
+                   "is the file separated by semicolons?")
+
+
+def test_unknown_stimulus_id(tmp_path):
+    path = table_file(tmp_path, f"p1,{S1},happiness,500", "p1,uncertainty-a-0002,happiness,500")
+    error = error_of(read_trial_table, path)
+    assert (error.row, error.column, error.value) == (3, "stimulus_id", "uncertainty-a-0002")
+    assert_message(error, "trials.csv, line 3, column 'stimulus_id': value 'uncertainty-a-0002' is not a stimulus"
+                          " of the set; did you mean 'uncertainty-a-00002'?", "3 stimuli")
+
+
+def test_unknown_response_label_and_index_out_of_range(tmp_path):
+    error = error_of(read_trial_table, table_file(tmp_path, f"p1,{S1},happy,500"))
+    assert (error.row, error.column, error.value) == (2, "response", "happy")
+    assert_message(error, "trials.csv, line 2, column 'response': value 'happy' is not an emotion;"
+                          " did you mean 'happiness'?", "0=neutral, 1=happiness, 2=sadness")
+
+    error = error_of(read_trial_table, table_file(tmp_path, f"p1,{S1},1,500", f"p1,{S2},3,500"))
+    assert (error.row, error.column, error.value) == (3, "response", "3")
+    assert_message(error, "trials.csv, line 3, column 'response': value '3' is out of range:"
+                          " the index must be 0 to 2 for 3 emotions")
+    error = error_of(read_trial_table, table_file(tmp_path, f"p1,{S1},-1,500"))
+    assert_message(error, "line 2, column 'response': value '-1' is out of range")
+
+
+def test_empty_file_and_header_only(tmp_path):
+    error = error_of(read_trial_table, write(tmp_path, "empty.csv", b""))
+    assert_message(error, "empty.csv: is empty (0 bytes)", "expected a CSV or TSV table with a header line")
+    error = error_of(read_trial_table, write(tmp_path, "header.csv", HEADER + "\n\n\n"))
+    assert error.row == 1
+    assert_message(error, "header.csv, line 1: has a header but no rows below it")
+    assert_message(error_of(read_trial_table, write(tmp_path, "blank.csv", "\n" + HEADER + "\n")),
+                   "blank.csv, line 1: is blank (expected a header line naming the columns)")
+    assert_message(error_of(read_trial_table, write(tmp_path, "spaces.csv", "\ufeff \r\n\t\n")),
+                   "spaces.csv: holds only white space")
+
+
+def test_duplicate_trial_names_both_lines(tmp_path):
+    path = table_file(tmp_path, f"p1,{S1},happiness,500", f"p2,{S1},sadness,400", f"p1,{S1},neutral,450")
+    error = error_of(read_trial_table, path)
+    assert (error.row, error.column, error.value) == (4, "stimulus_id", S1)
+    assert_message(error, f"trials.csv, line 4, column 'stimulus_id': value '{S1}' is rated twice by subject 'p1':"
+                          " here and at line 2 (expected one trial per subject and stimulus)")
+
+
+def test_reaction_time_not_a_number_negative_or_partly_blank(tmp_path):
+    error = error_of(read_trial_table, table_file(tmp_path, f"p1,{S1},happiness,512", f"p1,{S2},happiness,fast"))
+    assert (error.row, error.column, error.value) == (3, "rt_ms", "fast")
+    assert_message(error, "trials.csv, line 3, column 'rt_ms': value 'fast' is not a number",
+                   "a reaction time in milliseconds ≥ 0")
+    error = error_of(read_trial_table, table_file(tmp_path, f"p1,{S1},happiness,-12.5"))
+    assert_message(error, "trials.csv, line 2, column 'rt_ms': value '-12.5' is negative")
+    error = error_of(read_trial_table, table_file(tmp_path, f"p1,{S1},happiness,512", f"p1,{S2},happiness,"))
+    assert_message(error, "line 3, column 'rt_ms': value '' is blank while other rows have a reaction time")
+    decimal_comma = write(tmp_path, "comma.tsv", f"subject_id\tstimulus_id\tresponse\trt_ms\np1\t{S1}\t1\t512,5\n")
+    assert_message(error_of(read_trial_table, decimal_comma), "line 2, column 'rt_ms': value '512,5' is not a number")
+
+
+def test_subject_without_trials_and_blank_subject(tmp_path):
+    path = table_file(tmp_path, f"p1,{S1},happiness,500", "p2,,,", "p2,,,", f"p3,{S1},sadness,300")
+    error = error_of(read_trial_table, path)
+    assert (error.row, error.column, error.value) == (3, "subject_id", "p2")
+    assert_message(error, "trials.csv, line 3, column 'subject_id': value 'p2' is a subject without trials:"
+                          " none of its rows (lines 3, 4) has a 'stimulus_id'")
+
+    error = error_of(read_trial_table, table_file(tmp_path, f"p1,{S1},happiness,500", f",{S2},sadness,300"))
+    assert (error.row, error.column, error.value) == (3, "subject_id", "")
+    assert_message(error, "trials.csv, line 3, column 'subject_id': value '' is blank")
+    error = error_of(read_trial_table, table_file(tmp_path, f"p1,{S1},happiness,500", "p1,,sadness,300"))
+    assert_message(error, "trials.csv, line 3, column 'stimulus_id': value '' is blank")
+
+
+def test_names_and_indices_mixed_in_one_file(tmp_path):
+    path = table_file(tmp_path, f"p1,{S1},happiness,500", f"p1,{S2},Sadness,500", f"p1,{S3},0,500")
+    error = error_of(read_trial_table, path)
+    assert (error.row, error.column, error.value) == (4, "response", "0")
+    assert_message(error, "trials.csv, line 4, column 'response': value '0' is a 0-based index,"
+                          " but line 2 gives an emotion name ('happiness')", "one kind of label per file")
+
+
+def test_file_that_is_not_utf8(tmp_path):
+    latin1 = f"{HEADER}\np1,{S1},happiness,500\nZoé,{S2},sadness,400\n".encode("latin-1")
+    error = error_of(read_trial_table, write(tmp_path, "latin1.csv", latin1))
+    assert error.row == 3
+    assert_message(error, "latin1.csv, line 3: byte 0xe9 at character 3 of the line is not UTF-8",
+                   "Latin-1", "save the file again with the UTF-8 encoding")
+
+    utf16 = f"{HEADER}\np1,{S1},happiness,500\n".encode("utf-16")
+    assert utf16.startswith(b"\xff\xfe") and utf16[3:4] == b"\x00"
+    error = error_of(read_trial_table, write(tmp_path, "utf16.csv", utf16))
+    assert_message(error, "utf16.csv, line 1: is UTF-16 text", "not UTF-8")
+    assert_message(error_of(read_jspsych, write(tmp_path, "utf16.json", json.dumps([]).encode("utf-16"))),
+                   "utf16.json, line 1: is UTF-16 text")
+
+
+def test_file_that_is_not_a_table(tmp_path):
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x000"
+    assert_message(error_of(read_trial_table, write(tmp_path, "face.csv", png)),
+                   "face.csv: is a PNG image, not a text file")
+    noise = np.random.default_rng(0).integers(0, 256, 2000, dtype=np.uint8).tobytes()
+    error = error_of(read_trial_table, write(tmp_path, "noise.tsv", noise))
+    assert_message(error, "noise.tsv, line", "holds NUL bytes: it is binary data, not a text file")
+    xlsx = b"PK\x03\x04\x14\x00\x06\x00" + bytes(40)
+    assert_message(error_of(read_trial_table, write(tmp_path, "ratings.csv", xlsx)), "ratings.csv: is a ZIP archive",
+                   "Excel .xlsx")
+    as_json = write(tmp_path, "trials.csv", json.dumps(jspsych_records()))
+    assert_message(error_of(read_trial_table, as_json), "trials.csv: is JSON, not a CSV or TSV table")
+    assert_message(error_of(read_vote_counts, as_json), "trials.csv: is JSON, not a CSV or TSV table")
+    ragged = table_file(tmp_path, f"p1,{S1},happiness,1,500")
+    assert_message(error_of(read_trial_table, ragged), "trials.csv, line 2: has 5 fields but the header has 4")
+    assert_message(error_of(read_trial_table, tmp_path / "missing.csv"), "missing.csv: file does not exist")
+
+
+# --- jsPsych ------------------------------------------------------------------------------------
+
+
+def test_jspsych_json_keeps_rating_trials(tmp_path):
+    path = write(tmp_path, "p1.json", json.dumps(jspsych_records()))
+    trials = read_jspsych(path, EMOTIONS, STIMULI)
+    assert trials["stimulus_id"].tolist() == STIMULI
+    assert trials["response"].tolist() == ["happiness", "sadness", "neutral"]
+    assert trials["rt_ms"].tolist() == [532.7, 811.0, 640.2] and trials["is_train"].tolist() == [True, True, False]
+    assert set(trials["subject_id"]) == {"p1"}
+
+    relabelled = read_jspsych(path, EMOTIONS, STIMULI, choices=["sadness", "neutral", "happiness"])
+    assert relabelled["response"].tolist() == ["neutral", "happiness", "sadness"]
+    without_subject = [{k: v for k, v in r.items() if k not in ("subject_id", "is_train")} for r in jspsych_records()]
+    path = write(tmp_path, "anonymous.json", json.dumps(without_subject))
+    trials = read_jspsych(path, EMOTIONS, STIMULI, subject_id="p7")
+    assert set(trials["subject_id"]) == {"p7"} and trials["is_train"].all()
+    with pytest.raises(ValueError, match="choices must be distinct emotions"):
+        read_jspsych(path, EMOTIONS, STIMULI, subject_id="p7", choices=["happy", "sad", "neutral"])
+
+
+def jspsych_csv(records) -> str:
+    """The text jsPsych.data.get().csv() writes: every value quoted, JavaScript's number and boolean forms."""
+    def cell(value):
+        text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        return '"' + text.replace('"', '""') + '"'
+
+    columns = list(dict.fromkeys(key for record in records for key in record))
+    lines = [",".join(cell(c) for c in columns)] + [",".join(cell(r.get(c)) for c in columns) for r in records]
+    return "\r\n".join(lines)
+
+
+def test_jspsych_csv_and_jspsych6_button_pressed(tmp_path):
+    records = [r | {"stimulus": "<img src='face.png'>\n<p>Which emotion?</p>"} for r in jspsych_records()]
+    path = write(tmp_path, "p1.csv", jspsych_csv(records))
+    trials = read_jspsych(path, EMOTIONS, STIMULI)
+    assert trials["response"].tolist() == ["happiness", "sadness", "neutral"]
+    assert trials["is_train"].tolist() == [True, True, False]
+
+    records[3]["response"] = 5
+    path = write(tmp_path, "p1.csv", jspsych_csv(records))
+    error = error_of(read_jspsych, path)
+    assert error.row == 8  # records start on lines 2, 4, 6, 8
+    assert_message(error, "p1.csv, line 8, column 'response': value '5' is out of range:"
+                          " the button index must be 0 to 2 for 3 buttons")
+
+    old = [{("button_pressed" if k == "response" else k): (str(v) if k == "response" else v) for k, v in r.items()}
+           for r in jspsych_records()]
+    trials = read_jspsych(write(tmp_path, "v6.json", json.dumps(old)), EMOTIONS, STIMULI)
+    assert trials["response"].tolist() == ["happiness", "sadness", "neutral"]
+
+
+def test_jspsych_json_that_is_not_a_list_of_objects(tmp_path):
+    wrapped = write(tmp_path, "wrapped.json", json.dumps({"trials": jspsych_records()}))
+    assert_message(error_of(read_jspsych, wrapped), "wrapped.json: holds an object, not a list of trial objects;"
+                                                    " its key 'trials' holds a list: save that list alone")
+    numbers = write(tmp_path, "numbers.json", json.dumps(jspsych_records()[:2] + [17]))
+    assert_message(error_of(read_jspsych, numbers),
+                   "numbers.json: value '17' in list item 3 is a number, not a trial object")
+    assert_message(error_of(read_jspsych, write(tmp_path, "text.json", '"hello"')), "text.json: holds a string")
+    broken = write(tmp_path, "broken.json", "[\n" + json.dumps(jspsych_records()[0]) + ",\n{\"rt\": }\n]")
+    error = error_of(read_jspsych, broken)
+    assert error.row == 3
+    assert_message(error, "broken.json, line 3: is not valid JSON: Expecting value (character 8)")
+    assert_message(error_of(read_jspsych, write(tmp_path, "none.json", "[]")), "none.json: is an empty JSON list")
+
+
+def test_jspsych_trial_problems_name_the_list_item(tmp_path):
+    def error_for(records, name, **kwargs):
+        return error_of(read_jspsych, write(tmp_path, name, json.dumps(records)), **kwargs)
+
+    records = jspsych_records()
+    records[2]["response"] = 3
+    assert_message(error_for(records, "range.json"),
+                   "range.json, column 'response': value '3' in list item 3 is out of range")
+    records[2]["response"], records[2]["rt"] = None, None
+    assert_message(error_for(records, "timeout.json"), "timeout.json, column 'response': value '' in list item 3"
+                                                       " is blank: no button was clicked (a timed-out trial?)")
+    records = jspsych_records() + [{"trial_type": "instructions", "subject_id": "p2", "rt": 900}]
+    assert_message(error_for(records, "dropout.json"), "dropout.json, column 'subject_id': value 'p2' in list item 5"
+                                                       " is a subject without trials")
+    records = jspsych_records() + jspsych_records()[1:2]
+    assert_message(error_for(records, "twice.json"), f"twice.json, column 'stimulus_id': value '{S1}' in list item 5"
+                                                     " is rated twice by subject 'p1': here and at list item 2")
+    records = jspsych_records()
+    records[3]["rt"] = "slow"
+    assert_message(error_for(records, "rt.json"), "rt.json, column 'rt': value 'slow' in list item 4 is not a number")
+    no_stimuli = [{k: v for k, v in r.items() if k != "stimulus_id"} for r in jspsych_records()]
+    assert_message(error_for(no_stimuli, "plain.json"),
+                   "plain.json, column 'stimulus_id': is a field that no list item has")
+    no_subject = [{k: v for k, v in r.items() if k != "subject_id"} for r in jspsych_records()]
+    assert_message(error_for(no_subject, "anon.json"),
+                   "anon.json: has no 'subject_id' field and no subject_id argument")
+    assert_message(error_for(jspsych_records(), "both.json", subject_id="p9"),
+                   "both.json: has a 'subject_id' field, so the subject_id argument 'p9' is ambiguous")
+
+
+# --- vote counts --------------------------------------------------------------------------------
+
+VOTES_HEADER = "stimulus_id,neutral,happiness,sadness,contempt,NF"
+
+
+def test_vote_counts_expand_to_one_trial_per_vote(tmp_path):
+    path = write(tmp_path, "votes.csv", f"{VOTES_HEADER}\n{S1},2,1,0,4,1\n{S2},0,0,0,3,0\n{S3},0,0,1,0,0\n")
+    trials = read_vote_counts(path, EMOTIONS, STIMULI)
+    assert trials["subject_id"].tolist() == [f"votes:{S1}:1", f"votes:{S1}:2", f"votes:{S1}:3", f"votes:{S3}:1"]
+    assert trials["response"].tolist() == ["neutral", "neutral", "happiness", "sadness"]
+    assert trials["rt_ms"].isna().all() and trials["is_train"].all()
+
+
+def test_vote_count_problems(tmp_path):
+    def error_for(rows, name="votes.csv"):
+        return error_of(read_vote_counts, write(tmp_path, name, "\n".join([VOTES_HEADER, *rows]) + "\n"))
+
+    error = error_for([f"{S1},2,1,0,0,0", f"{S2},1,-2,0,0,0"])
+    assert (error.row, error.column, error.value) == (3, "happiness", "-2")
+    assert_message(error, "votes.csv, line 3, column 'happiness': value '-2' is negative"
+                          " (expected a vote count: a whole number ≥ 0)")
+    assert_message(error_for([f"{S1},2,1.5,0,0,0"]), "line 2, column 'happiness': value '1.5' is not a whole number")
+    assert_message(error_for([f"{S1},two,1,0,0,0"]), "line 2, column 'neutral': value 'two' is not a number")
+    assert_message(error_for([f"{S1},1,0,0,0,0", f"{S1},0,1,0,0,0"]),
+                   f"line 3, column 'stimulus_id': value '{S1}' has votes on two rows: here and at line 2")
+    assert_message(error_for([f"{S1},0,0,0,5,0"]), "votes.csv: holds no votes: every count is 0")
+    assert_message(error_for(["nope,0,0,0,0,0"]), "line 2, column 'stimulus_id': value 'nope' is not a stimulus")
+    error = error_of(read_vote_counts, write(tmp_path, "few.csv", f"stimulus_id,neutral,happiness\n{S1},1,1\n"))
+    assert_message(error, "few.csv, line 1, column 'sadness': column is missing from the header")
+
+
+# --- several files ------------------------------------------------------------------------------
+
+
+def test_ingest_concatenates_and_checks_across_files(tmp_path):
+    a = table_file(tmp_path, f"p1,{S1},happiness,500", name="a.csv")
+    b = table_file(tmp_path, f"p2,{S1},sadness,400", f"p2,{S2},Happiness,300", name="b.csv")
+    c = write(tmp_path, "c.tsv", f"subject_id\tstimulus_id\tresponse\trt_ms\np2\t{S3}\t1\t100\np1\t{S1}\t0\t900\n")
+    trials = ingest([a, b], "table", EMOTIONS, STIMULI)
+    assert trials["subject_id"].tolist() == ["p1", "p2", "p2"]
+    assert trials["response"].tolist() == ["happiness", "sadness", "happiness"]
+
+    with pytest.raises(DataError) as info:
+        ingest([a, b, c], "table", EMOTIONS, STIMULI)
+    assert (Path(info.value.path).name, info.value.row) == ("c.tsv", 3)
+    assert_message(info.value, f"c.tsv, line 3, column 'stimulus_id': value '{S1}' is rated twice by subject 'p1':"
+                               f" here and at line 2 of {a}")
+
+    v1 = write(tmp_path, "v1.csv", f"{VOTES_HEADER}\n{S1},1,1,0,0,0\n")
+    v2 = write(tmp_path, "v2.csv", f"{VOTES_HEADER}\n{S2},0,1,0,0,0\n{S1},1,0,0,0,0\n")
+    with pytest.raises(DataError, match=rf"v2.csv, line 3, column 'stimulus_id': value '{S1}' has votes on two rows:"
+                                        rf" here and at line 2 of .*v1.csv"):
+        ingest([v1, v2], "votes", EMOTIONS, STIMULI)
+    assert len(ingest([v1], "votes", EMOTIONS, STIMULI)) == 2
+
+    p1 = write(tmp_path, "p1.json", json.dumps(jspsych_records("p1")))
+    p2 = write(tmp_path, "p2.json", json.dumps(jspsych_records("p2")))
+    assert sorted(set(ingest([p1, p2], "jspsych", EMOTIONS, STIMULI)["subject_id"])) == ["p1", "p2"]
+
+    with pytest.raises(ValueError, match="unknown format 'excel'"):
+        ingest([a], "excel", EMOTIONS, STIMULI)
+    with pytest.raises(ValueError, match="is given twice"):
+        ingest([a, tmp_path / "." / "a.csv"], "table", EMOTIONS, STIMULI)
+    with pytest.raises(ValueError, match="no files to ingest"):
+        ingest([], "table", EMOTIONS, STIMULI)
+    with pytest.raises(ValueError, match="takes no options"):
+        ingest([a], "table", EMOTIONS, STIMULI, subject_id="p1")
+
+
+def test_input_files_are_never_modified(tmp_path):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    good = table_file(inputs, f"p1,{S1},happiness,500", name="good.csv")
+    bad = table_file(inputs, f"p1,{S1},happiness,500", f"p1,{S1},sadness,400", name="bad.csv")
+    latin1 = write(inputs, "latin1.csv", f"{HEADER}\nZoé,{S1},sadness,400\n".encode("latin-1"))
+    votes = write(inputs, "votes.csv", f"{VOTES_HEADER}\n{S1},1,2,0,0,0\n")
+    jspsych = write(inputs, "p1.json", json.dumps(jspsych_records()))
+    before = hashes(inputs)
+    read_trial_table(good, EMOTIONS, STIMULI)
+    read_vote_counts(votes, EMOTIONS, STIMULI)
+    read_jspsych(jspsych, EMOTIONS, STIMULI)
+    for path in (bad, latin1):
+        with pytest.raises(DataError):
+            ingest([good, path], "table", EMOTIONS, STIMULI)
+    assert hashes(inputs) == before
+
+
+# --- the canonical table ------------------------------------------------------------------------
+
+
+def canonical(**changes) -> pd.DataFrame:
+    table = pd.DataFrame({"subject_id": ["p1", "p1", "p2"], "stimulus_id": [S1, S2, S1],
+                          "response": ["happiness", "sadness", "neutral"], "rt_ms": [512.25, 600.0, 433.0],
+                          "is_train": [True, False, True]})
+    return table.assign(**changes)
+
+
+def test_validate_trials_checks_a_canonical_table():
+    assert validate_trials(canonical(), EMOTIONS, STIMULI, "trials.csv").equals(canonical())
+    error = error_of(validate_trials, canonical(response=["happiness", "contempt", "neutral"]), source="mine.csv")
+    assert_message(error, "mine.csv, line 3, column 'response': value 'contempt' is not one of the emotions")
+    error = error_of(validate_trials, canonical().drop(columns="is_train"), source="mine.csv")
+    assert_message(error, "mine.csv, column 'is_train': column is missing")
+    error = error_of(validate_trials, canonical(is_train=["true", "false", "sometimes"]), source="mine.csv")
+    assert_message(error, "mine.csv, line 4, column 'is_train': value 'sometimes' is not true or false")
+    error = error_of(validate_trials, canonical().iloc[:0], source="mine.csv")
+    assert_message(error, "mine.csv: has no trials")
+
+
+def test_write_trials_round_trips_and_is_atomic(tmp_path, monkeypatch):
+    out = tmp_path / "results" / "trials.csv"
+    table = canonical(rt_ms=[512.25, 600.0, np.nan]).iloc[:2]
+    write_trials(table, out)
+    assert out.read_text().splitlines() == [",".join(TRIAL_COLUMNS), f"p1,{S1},happiness,512.25,true",
+                                            f"p1,{S2},sadness,600,false"]
+    assert read_trial_table(out, EMOTIONS, STIMULI).equals(table)
+
+    votes = write(tmp_path, "votes.csv", f"{VOTES_HEADER}\n{S1},1,1,0,0,0\n")
+    expanded = read_vote_counts(votes, EMOTIONS, STIMULI)
+    write_trials(expanded, tmp_path / "votes_trials.csv")
+    assert read_trial_table(tmp_path / "votes_trials.csv", EMOTIONS, STIMULI).equals(expanded)
+
+    before = out.read_bytes()
+    with pytest.raises(DataError, match=r"trials.csv, line 3, column 'rt_ms': value '-1.0' is negative"):
+        write_trials(canonical(rt_ms=[1.0, -1.0, 2.0]), out)
+    fresh = tmp_path / "new" / "trials.csv"
+    with pytest.raises(DataError, match="is rated twice by subject 'p1'"):
+        write_trials(canonical(stimulus_id=[S1, S1, S1]), fresh)
+    assert not fresh.parent.exists()
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", fail)
+    with pytest.raises(OSError, match="disk full"):
+        write_trials(table, out)
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in out.parent.iterdir()) == ["trials.csv"]
+
+
+def test_schema_describes_the_canonical_rows(tmp_path):
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "trials.schema.yaml").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["required"] == TRIAL_COLUMNS and list(schema["properties"]) == TRIAL_COLUMNS
+    validator = jsonschema.Draft202012Validator(schema)
+
+    def rows(table):
+        return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+                for row in json.loads(table.to_json(orient="records"))]
+
+    votes = read_vote_counts(write(tmp_path, "votes.csv", f"{VOTES_HEADER}\n{S1},1,1,0,0,0\n"), EMOTIONS, STIMULI)
+    for table in (canonical(), votes):
+        for row in rows(table):
+            validator.validate(row)
+    good = rows(canonical())[0]
+    for change in ({"subject_id": ""}, {"rt_ms": -1}, {"is_train": "yes"}, {"response": ""}):
+        assert not validator.is_valid(good | change)
+    assert not validator.is_valid({k: v for k, v in good.items() if k != "rt_ms"})
+    assert not validator.is_valid(good | {"extra": 1})
