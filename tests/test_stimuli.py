@@ -11,10 +11,10 @@ from torch import nn
 from varemotion.data import DataError
 from varemotion.figures.stimuli import pair_grid_figure, pair_scores
 from varemotion.sampling.sets import SampleSet, load_sample_set, save_sample_set
+from varemotion.entropy import entropy_bits
 from varemotion.stimuli import (
     MANIFEST_COLUMNS,
     assemble_stimuli,
-    entropy_bits,
     read_manifest,
     write_stimuli,
 )

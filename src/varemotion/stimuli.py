@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import scipy.stats
 import torch
 from PIL import Image
 
 from varemotion.atomic import write_atomically
+from varemotion.entropy import entropy_bits
 from varemotion.data import DataError
 from varemotion.models.evaluation import predict_proba
 from varemotion.sampling.filters import keep_controversial, keep_uncertainty
@@ -53,9 +53,6 @@ def entropy_column(classifier: str) -> str:
     return f"{classifier}_entropy"
 
 
-def entropy_bits(probs: np.ndarray) -> np.ndarray:
-    """Shannon entropy (bits) of each row of a probability matrix."""
-    return scipy.stats.entropy(np.asarray(probs, dtype=np.float64), base=2, axis=1)
 
 
 def accepted(sample_set: SampleSet, probs: dict[str, np.ndarray], thresholds: dict) -> np.ndarray:
