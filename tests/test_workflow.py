@@ -231,3 +231,13 @@ def test_ferplus_source_end_to_end_and_bad_votes_write_nothing(tmp_path):
     assert "fer2013new.csv, line 5, column 'surprise': value 'six'" in log
     assert not list((work / "results").rglob("*.npz"))
     assert tree_hashes(bad) == before
+
+
+def test_slurm_profile_names_only_rules_of_the_workflow():
+    import re
+
+    rules = {m for f in (REPO / "workflow" / "rules").glob("*.smk") for m in re.findall(r"^rule (\w+):", f.read_text(), re.M)}
+    profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())
+    named = set(profile["set-resources"]) | set(profile["set-threads"])
+    assert named <= rules, named - rules
+    assert {"train_classifier", "train_prior", "sample_uncertainty", "sample_controversial"} <= set(profile["set-resources"])
