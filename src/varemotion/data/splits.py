@@ -81,11 +81,7 @@ class Split:
 
     def images_float(self) -> "torch.Tensor":
         """All images as a float32 tensor (N, C, H, W) in [0, 1]."""
-        import torch
-
-        images = torch.from_numpy(np.ascontiguousarray(self.images))
-        images = images.unsqueeze(1) if images.ndim == 3 else images.permute(0, 3, 1, 2)
-        return images.float().div_(255.0).contiguous()
+        return images_to_float(self.images)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every array as it is stored on disk."""
@@ -129,6 +125,15 @@ def _problems(split: Split):
             yield f"extra array {name!r} clashes with a standard array name"
         elif not isinstance(array, np.ndarray) or array.dtype.kind == "O":
             yield f"extra array {name!r} must be a numpy array of a non-object dtype"
+
+
+def images_to_float(images: np.ndarray) -> "torch.Tensor":
+    """uint8 images (N, H, W) or (N, H, W, C) as a float32 tensor (N, C, H, W) in [0, 1]."""
+    import torch
+
+    tensor = torch.from_numpy(np.ascontiguousarray(images))
+    tensor = tensor.unsqueeze(1) if tensor.ndim == 3 else tensor.permute(0, 3, 1, 2)
+    return tensor.float().div_(255.0).contiguous()
 
 
 def save_split(path: str | os.PathLike[str], split: Split) -> Path:

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from varemotion.data import Split
-from varemotion.figures.style import new_figure
+from varemotion.figures.style import bare_axis, new_figure
 
 
 def face_grid(rows: list[np.ndarray], row_labels: list[str], column_labels: list[str] | None = None):
@@ -16,10 +16,7 @@ def face_grid(rows: list[np.ndarray], row_labels: list[str], column_labels: list
     for r, (images, label) in enumerate(zip(rows, row_labels)):
         for c in range(columns):
             ax = axes[r, c]
-            ax.set_xticks([])
-            ax.set_yticks([])
-            for spine in ax.spines.values():
-                spine.set_visible(False)
+            bare_axis(ax)
             if c < len(images):
                 ax.imshow(images[c], cmap="gray", vmin=0, vmax=255 if images.dtype == np.uint8 else 1)
             if c == 0:

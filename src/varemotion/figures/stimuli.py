@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from varemotion.figures.style import PALETTE, new_figure
+from varemotion.figures.style import PALETTE, bare_axis, new_figure
 from varemotion.sampling.sets import SampleSet
 
 
@@ -26,10 +26,7 @@ def pair_grid_figure(sample_set: SampleSet, keep: np.ndarray, scores: np.ndarray
     for r in range(k):
         for c in range(k):
             ax = axes[r, c]
-            ax.set_xticks([])
-            ax.set_yticks([])
-            for spine in ax.spines.values():
-                spine.set_visible(False)
+            bare_axis(ax)
             members = np.flatnonzero((sample_set.i == r) & (sample_set.j == c))
             if len(members):
                 kept = members[keep[members]]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+from varemotion.atomic import write_atomically  # noqa: E402
 
 #: Okabe–Ito palette, distinguishable under the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -38,10 +39,18 @@ def new_figure(*args, **kwargs):
 def save_figure(figure, png: str | Path, pdf: str | Path, dpi: int = 150) -> None:
     """Write a figure as PNG and PDF, each atomically, and close it."""
     # Fixed metadata keeps repeated builds byte-identical.
-    for path, metadata in ((Path(png), {"Software": None}), (Path(pdf), {"CreationDate": None, "Producer": None})):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}{path.suffix}")
-        with plt.rc_context(STYLE):
-            figure.savefig(tmp, dpi=dpi, metadata=metadata)
-        os.replace(tmp, path)
-    plt.close(figure)
+    try:
+        for path, metadata in ((Path(png), {"Software": None}), (Path(pdf), {"CreationDate": None, "Producer": None})):
+            with plt.rc_context(STYLE):
+                write_atomically(path, lambda handle: figure.savefig(
+                    handle, format=path.suffix[1:], dpi=dpi, metadata=metadata))
+    finally:
+        plt.close(figure)
+
+
+def bare_axis(ax) -> None:
+    """An axis that only shows an image: no ticks, no frame (labels and titles stay available)."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)

@@ -81,11 +81,13 @@ def sample_pairs(
         pairs = all_ordered_pairs(sizes.pop())
     targets = torch.tensor(pairs, dtype=torch.long).reshape(-1, 2).repeat_interleave(n_per_pair, dim=0)
     seeds = seed + torch.arange(len(targets))
-    fingerprint = config_fingerprint({
-        "pairs": targets.tolist(), "seed": seed, "max_batch": max_batch, "options": sampler_options,
-        "weights": weights_fingerprint(prior, *guides),
-    })
-    state = load_checkpoint(checkpoint_path, fingerprint) if checkpoint_path else None
+    fingerprint = state = None
+    if checkpoint_path:
+        fingerprint = config_fingerprint({
+            "pairs": targets.tolist(), "seed": seed, "max_batch": max_batch, "options": sampler_options,
+            "weights": weights_fingerprint(prior, *guides),
+        })
+        state = load_checkpoint(checkpoint_path, fingerprint)
     chunks = state["chunks"] if state else []
     if chunks:
         log.info("resumed from %s after %d of %d images", checkpoint_path, sum(len(c[0]) for c in chunks), len(targets))

@@ -18,6 +18,7 @@ import torch
 
 from varemotion.atomic import write_atomically
 from varemotion.data import DataError
+from varemotion.data.splits import images_to_float
 from varemotion.sampling.pairs import PairSamples
 
 KINDS = ("uncertainty", "controversial", "control")
@@ -42,9 +43,7 @@ class SampleSet:
 
     def images_float(self) -> torch.Tensor:
         """The images as float32 (N, C, H, W) in [0, 1]."""
-        images = torch.from_numpy(np.ascontiguousarray(self.images))
-        images = images.unsqueeze(1) if images.ndim == 3 else images.permute(0, 3, 1, 2)
-        return images.float().div_(255.0).contiguous()
+        return images_to_float(self.images)
 
     def validate(self, source: str | os.PathLike[str] | None = None) -> None:
         """Raise DataError naming `source` if the arrays disagree with each other or the kind."""
