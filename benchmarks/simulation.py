@@ -1,8 +1,8 @@
-"""Time simulate_trials: 250 participants × 500 trials, K = 7 random logits over 2,000 stimuli.
+"""Time the trial design and simulate_trials: 250 participants × 500 trials, K = 7 random logits, 2,000 stimuli.
 
     python benchmarks/simulation.py
 
-The last line printed is ``seconds=<wall time of sampling the observers and simulating the trials>``.
+The last line printed is ``seconds=<wall time of the design, the observers and the simulated trials>``.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import pandas as pd
 
+from varemotion.behavior.design import DesignSettings, design_trials
 from varemotion.behavior.simulation import (
     ObserverPopulation,
     sample_observers,
@@ -27,13 +27,10 @@ def main() -> None:
     stimulus_ids = np.array([f"face{i:04d}" for i in range(N_STIMULI)])
     logits = rng.normal(0.0, 2.0, size=(N_STIMULI, len(EMOTIONS)))
     start = time.perf_counter()
+    settings = DesignSettings(N_SUBJECTS, N_TRIALS, min_ratings_per_stimulus=N_SUBJECTS * N_TRIALS // N_STIMULI)
+    design = design_trials(stimulus_ids, settings)
     observers = sample_observers(N_SUBJECTS, ObserverPopulation(), EMOTIONS, seed=1)
-    chosen = np.argsort(rng.random((N_SUBJECTS, N_STIMULI)), axis=1)[:, :N_TRIALS]
-    design = pd.DataFrame({
-        "subject_id": np.repeat(observers["subject_id"].to_numpy(), N_TRIALS),
-        "stimulus_id": stimulus_ids[chosen.ravel()],
-        "is_train": np.tile(np.arange(N_TRIALS) < 0.8 * N_TRIALS, N_SUBJECTS),
-    })
+    observers["subject_id"] = design["subject_id"].unique()
     trials = simulate_trials(design, logits, stimulus_ids, EMOTIONS, observers, seed=2)
     seconds = time.perf_counter() - start
     print(f"trials={len(trials)} subjects={trials['subject_id'].nunique()}")
