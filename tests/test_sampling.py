@@ -31,6 +31,7 @@ from varemotion.sampling import (
     uncertainty_loss,
 )
 from varemotion.sampling.guided import alpha_bar_at, renoise_to
+from varemotion.sampling.sets import sample_set_from_pairs
 
 SIZE = 16
 
@@ -254,3 +255,22 @@ def test_sample_pairs_resumes_after_a_stop_with_the_same_images(monkeypatch, tmp
     assert torch.equal(resumed.images, whole.images) and torch.equal(resumed.probabilities[0], whole.probabilities[0])
     changed = sample_pairs(prior, classifier, checkpoint_path=checkpoint, **{**options, "time_travel": 1})
     assert not torch.equal(changed.images, whole.images)  # other settings do not reuse the batches
+
+
+def test_class_guided_controls_pull_every_guide_towards_one_class():
+    prior = GaussianPrior(ddpm())
+    guides = (BandClassifier(), BandClassifier())
+    options = {"num_inference_steps": 4, "time_travel": 1, "guidance_scale": 1.0, "seed": 0}
+    pairs = [(k, k) for k in range(3)]
+    controls = sample_pairs(prior, guides, pairs=pairs, n_per_pair=6, separate_guides=True, **options)
+    assert controls.settings["objectives"] == ["uncertainty", "uncertainty"]
+    unguided = sample_pairs(prior, (), pairs=pairs, n_per_pair=6, **{**options, "guidance_scale": 0.0})
+    target = controls.pairs[:, 0]
+    for probabilities in controls.probabilities:
+        guided_p = probabilities.gather(1, target[:, None]).mean()
+        plain_p = torch.softmax(BandClassifier()(unguided.images), 1).gather(1, target[:, None]).mean()
+        assert guided_p > plain_p + 0.2
+    sample_set = sample_set_from_pairs(controls, "control", ["a", "b"], ["x", "y", "z"])
+    sample_set.validate()
+    assert (sample_set.i == sample_set.j).all() and sample_set.i.tolist() == target.tolist()
+    assert (sample_set_from_pairs(unguided, "control", [], ["x", "y", "z"]).i == -1).all()

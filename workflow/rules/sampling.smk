@@ -54,6 +54,7 @@ rule sample_control:
     input:
         prior=rules.train_prior.output.weights,
         emotions=lambda w: dataset_splits()["val"],
+        guides=list(control_guides().values()),
     output:
         "results/samples/control.npz",
     log:
@@ -62,9 +63,9 @@ rule sample_control:
         "results/benchmarks/samples/control.tsv"
     params:
         settings=sampling_params("control"),
-        guides={},
+        guides=control_guides(),
         checkpoint="results/checkpoints/samples/control.pt",
-    threads: 1
+    threads: cores_per_classifier()
     resources:
         gpu=1,
     conda:

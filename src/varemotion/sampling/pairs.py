@@ -63,6 +63,7 @@ def sample_pairs(
     device: torch.device | str = "cpu",
     checkpoint_path: str | Path | None = None,
     progress: bool = False,
+    separate_guides: bool = False,
     **sampler_options,
 ) -> PairSamples:
     """Guided samples for every pair: uncertainty with one guide, controversial with (A, B).
@@ -70,6 +71,8 @@ def sample_pairs(
     All pairs share one list of images, cut into batches of at most `max_batch`; image n is drawn
     with its own generator seeded `seed + n`, so it does not depend on how the list is cut. With
     `guides=()` the samples are unguided controls (targets are recorded but not used).
+    With `separate_guides`, each guide gets its own uncertainty objective for the pair, so pairs
+    (i, i) pull every guide towards class i (class-guided controls).
     `sampler_options` go to `guided_sample` (scheduler, steps, guidance_scale, time_travel, ...).
     With `checkpoint_path`, finished batches are saved there and skipped when the run restarts.
     """
@@ -85,6 +88,7 @@ def sample_pairs(
     if checkpoint_path:
         fingerprint = config_fingerprint({
             "pairs": targets.tolist(), "seed": seed, "max_batch": max_batch, "options": sampler_options,
+            "separate_guides": separate_guides,
             "weights": weights_fingerprint(prior, *guides),
         })
         state = load_checkpoint(checkpoint_path, fingerprint)
@@ -94,7 +98,11 @@ def sample_pairs(
     starts = range(0, len(targets), max_batch)
     for start in tqdm(starts[len(chunks):], disable=not progress, desc="batches", initial=len(chunks), total=len(starts)):
         part = slice(start, start + max_batch)
-        objectives = [Objective(guides, targets[part, 0], targets[part, 1])] if guides else []
+        i, j = targets[part, 0], targets[part, 1]
+        if separate_guides:
+            objectives = [Objective((guide,), i, j) for guide in guides]
+        else:
+            objectives = [Objective(guides, i, j)] if guides else []
         generators = [torch.Generator().manual_seed(int(s)) for s in seeds[part]]
         out = guided.guided_sample(
             prior, objectives, len(generators), generator=generators, device=device, **sampler_options

@@ -11,7 +11,7 @@ from varemotion.device import select_device
 from varemotion.diffusion import load_prior
 from varemotion.models import load_classifier
 from varemotion.sampling.pairs import all_ordered_pairs, sample_pairs
-from varemotion.sampling.sets import GUIDES_PER_KIND, sample_set_from_pairs, save_sample_set
+from varemotion.sampling.sets import check_guide_count, sample_set_from_pairs, save_sample_set
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +33,13 @@ def run_sample_set(
     """Sample `n_per_pair` images for every ordered emotion pair and save them as a `SampleSet`.
 
     `guides` maps classifier names to weight files: one for "uncertainty", (A, B) in order for
-    "controversial", none for "control" (unguided, from the same seeds as the guided sets, so
-    control image n starts from the same noise as guided image n). `sampler` holds
-    `guided_sample` options; `emotions_from` is a split whose emotions name the classes.
+    "controversial". For "control", no guides give unguided samples (one per ordered pair and
+    seed, so control image n starts from the same noise as guided image n); with guides, every
+    guide is pulled towards one class i (target e_i), n_per_pair × (K − 1) images per class, as
+    many as one uncertainty set. `sampler` holds `guided_sample` options; `emotions_from` is a
+    split whose emotions name the classes.
     """
-    if len(guides) != GUIDES_PER_KIND[kind]:
-        raise ValueError(f"a {kind} set needs {GUIDES_PER_KIND[kind]} guides, got {list(guides)}")
+    check_guide_count(kind, guides)
     device = select_device(gpus)
     emotions = list(load_split(emotions_from).emotions)
     prior = load_prior(prior_dir).to(device)
@@ -47,12 +48,15 @@ def run_sample_set(
         if list(model.config.emotions) != emotions:
             raise ValueError(f"classifier {name!r} predicts {model.config.emotions}, the data has {emotions}")
     options = dict(sampler)
-    if kind == "control":
+    pairs, per_pair = all_ordered_pairs(len(emotions)), n_per_pair
+    if kind == "control" and not models:
         options["guidance_scale"] = 0.0
+    elif kind == "control":
+        pairs, per_pair = [(i, i) for i in range(len(emotions))], n_per_pair * (len(emotions) - 1)
     started = time.perf_counter()
     samples = sample_pairs(
-        prior, tuple(models), all_ordered_pairs(len(emotions)), n_per_pair, max_batch=max_batch, seed=seed,
-        device=device, checkpoint_path=checkpoint_path, progress=progress, **options,
+        prior, tuple(models), pairs, per_pair, max_batch=max_batch, seed=seed, device=device,
+        checkpoint_path=checkpoint_path, progress=progress, separate_guides=kind == "control", **options,
     )
     seconds = time.perf_counter() - started
     log.info("%d %s samples in %.0f s (%.2f images/s)", len(samples.images), kind, seconds, len(samples.images) / seconds)

@@ -22,7 +22,15 @@ from varemotion.data.splits import images_to_float
 from varemotion.sampling.pairs import PairSamples
 
 KINDS = ("uncertainty", "controversial", "control")
-GUIDES_PER_KIND = {"uncertainty": 1, "controversial": 2, "control": 0}
+#: Guides per kind; controls have none (unguided) or any number (each guided towards the same class).
+GUIDES_PER_KIND = {"uncertainty": 1, "controversial": 2, "control": None}
+
+
+def check_guide_count(kind: str, guides) -> None:
+    """Raise ValueError when a set of this kind cannot have these guides."""
+    needed = GUIDES_PER_KIND[kind]
+    if needed is not None and len(guides) != needed:
+        raise ValueError(f"a {kind} set needs {needed} guides, got {list(guides)}")
 
 
 @dataclass
@@ -50,8 +58,10 @@ class SampleSet:
         n = len(self)
         if self.kind not in KINDS:
             raise DataError(source, f"kind {self.kind!r} is not one of {KINDS}")
-        if len(self.guides) != GUIDES_PER_KIND[self.kind]:
-            raise DataError(source, f"a {self.kind} set needs {GUIDES_PER_KIND[self.kind]} guides, got {list(self.guides)}")
+        try:
+            check_guide_count(self.kind, self.guides)
+        except ValueError as error:
+            raise DataError(source, str(error)) from None
         if self.images.dtype != np.uint8 or self.images.ndim not in (3, 4):
             raise DataError(source, f"images are {self.images.dtype} {self.images.shape}, expected uint8 (N, H, W[, C])")
         for name in ("i", "j", "seeds"):
@@ -74,9 +84,9 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
 def sample_set_from_pairs(
     samples: PairSamples, kind: str, guides: list[str], emotions: list[str]
 ) -> SampleSet:
-    """A `SampleSet` from `sample_pairs` output; controls keep no targets (−1)."""
+    """A `SampleSet` from `sample_pairs` output; unguided controls keep no targets (−1)."""
     pairs = samples.pairs.numpy().astype(np.int64)
-    if kind == "control":
+    if kind == "control" and not guides:
         pairs = np.full_like(pairs, -1)
     return SampleSet(
         kind=kind, guides=tuple(guides), emotions=tuple(emotions), images=to_uint8(samples.images),
