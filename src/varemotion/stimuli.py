@@ -1,4 +1,4 @@
-"""The stimulus set: filtered guided samples plus unguided controls, with a manifest.
+"""The stimulus set: filtered guided samples plus controls, with a manifest.
 
 `assemble_stimuli` scores every sample with every classifier and applies the filters
 (uncertainty: top-2 classes {i, j}, each above a threshold; controversial: A's argmax i and B's
@@ -21,18 +21,19 @@ import torch
 from PIL import Image
 
 from varemotion.atomic import write_atomically
+from varemotion.manifest import (
+    MANIFEST_COLUMNS,
+    SETTINGS_COLUMNS,
+    entropy_column,
+    manifest_columns,
+    probability_column,
+)
 from varemotion.entropy import entropy_bits
 from varemotion.data import DataError
 from varemotion.models.evaluation import predict_proba
 from varemotion.sampling.filters import keep_controversial, keep_uncertainty
 from varemotion.sampling.sets import KINDS, SampleSet
 
-#: Manifest columns before the per-classifier probability and entropy columns.
-MANIFEST_COLUMNS = [
-    "stimulus_id", "kind", "guide_a", "guide_b", "target_i", "target_j", "seed",
-    "scheduler", "num_inference_steps", "guidance_scale", "time_travel", "renoise",
-]
-SETTINGS_COLUMNS = MANIFEST_COLUMNS[7:]
 ACCEPTANCE_COLUMNS = ["kind", "guide_a", "guide_b", "n_sampled", "n_accepted", "accepted_fraction"]
 
 
@@ -43,16 +44,6 @@ class Stimuli:
     images: np.ndarray
     manifest: pd.DataFrame
     acceptance: pd.DataFrame
-
-
-def probability_column(classifier: str, emotion: str) -> str:
-    return f"{classifier}_p_{emotion}"
-
-
-def entropy_column(classifier: str) -> str:
-    return f"{classifier}_entropy"
-
-
 
 
 def accepted(sample_set: SampleSet, probs: dict[str, np.ndarray], thresholds: dict) -> np.ndarray:
@@ -81,7 +72,7 @@ def assemble_stimuli(
         if missing:
             raise ValueError(f"{sample_set.kind} set guided by {sorted(missing)}, which are not among the classifiers")
         keep = accepted(sample_set, probs, thresholds)
-        guide_a, guide_b = (list(sample_set.guides) + ["", ""])[:2]
+        guide_a, guide_b = (list(sample_set.guides) + ["", ""])[:2] if sample_set.kind != "control" else ("", "")
         acceptance.append({
             "kind": sample_set.kind, "guide_a": guide_a, "guide_b": guide_b, "n_sampled": len(sample_set),
             "n_accepted": int(keep.sum()), "accepted_fraction": float(keep.mean()) if len(sample_set) else 0.0,
@@ -95,14 +86,6 @@ def assemble_stimuli(
     return Stimuli(np.concatenate(images), manifest, pd.DataFrame(acceptance, columns=ACCEPTANCE_COLUMNS))
 
 
-def manifest_columns(classifiers: list[str], emotions: list[str]) -> list[str]:
-    """All manifest columns, in order."""
-    columns = list(MANIFEST_COLUMNS)
-    for name in classifiers:
-        columns += [probability_column(name, e) for e in emotions] + [entropy_column(name)]
-    return columns
-
-
 def _common_emotions(sample_sets: list[SampleSet]) -> list[str]:
     if not sample_sets:
         raise ValueError("no sample sets to assemble")
@@ -112,9 +95,14 @@ def _common_emotions(sample_sets: list[SampleSet]) -> list[str]:
     return list(emotions.pop())
 
 
+def guides_of_name(sample_set: SampleSet) -> tuple[str, ...]:
+    """The guides named in a stimulus id (none for controls, whichever way they were made)."""
+    return () if sample_set.kind == "control" else tuple(sample_set.guides)
+
+
 def _manifest_row(sample_set, n, guide_a, guide_b, emotions, probs) -> dict:
     i, j = int(sample_set.i[n]), int(sample_set.j[n])
-    stem = "-".join([sample_set.kind, *sample_set.guides])
+    stem = "-".join([sample_set.kind, *guides_of_name(sample_set)])
     row = {
         "stimulus_id": f"{stem}-{int(sample_set.seeds[n]):05d}", "kind": sample_set.kind,
         "guide_a": guide_a, "guide_b": guide_b,
@@ -128,23 +116,36 @@ def _manifest_row(sample_set, n, guide_a, guide_b, emotions, probs) -> dict:
     return row
 
 
-def write_stimuli(stimuli: Stimuli, images_path, manifest_path, acceptance_path, png_dir) -> None:
-    """Write the set's files; the PNG directory is built aside and moved into place whole."""
+def write_png_folder(ids, images: np.ndarray, png_dir, before_move=None) -> None:
+    """Write `<id>.png` for every image into a folder built aside and moved into place whole.
+
+    `before_move()`, when given, runs after the PNGs are written and before the move, so that
+    files written with the folder are in place only when all of them are.
+    """
     png_dir = Path(png_dir)
     png_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=png_dir.parent, prefix=f".{png_dir.name}."))
     try:
-        for stimulus_id, image in zip(stimuli.manifest["stimulus_id"], stimuli.images):
-            Image.fromarray(image).save(staging / f"{stimulus_id}.png")
-        write_atomically(images_path, lambda h: np.savez_compressed(
-            h, images=stimuli.images, stimulus_ids=stimuli.manifest["stimulus_id"].to_numpy(dtype=str)))
-        write_atomically(manifest_path, lambda h: stimuli.manifest.to_csv(h, index=False, float_format="%.6g"))
-        write_atomically(acceptance_path, lambda h: stimuli.acceptance.to_csv(h, index=False, float_format="%.4g"))
+        for image_id, image in zip(ids, images):
+            Image.fromarray(image).save(staging / f"{image_id}.png")
+        if before_move is not None:
+            before_move()
         if png_dir.exists():
             shutil.rmtree(png_dir)
         os.replace(staging, png_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_stimuli(stimuli: Stimuli, images_path, manifest_path, acceptance_path, png_dir) -> None:
+    """Write the set's files; the PNG directory is built aside and moved into place whole."""
+    def write_tables():
+        write_atomically(images_path, lambda h: np.savez_compressed(
+            h, images=stimuli.images, stimulus_ids=stimuli.manifest["stimulus_id"].to_numpy(dtype=str)))
+        write_atomically(manifest_path, lambda h: stimuli.manifest.to_csv(h, index=False, float_format="%.6g"))
+        write_atomically(acceptance_path, lambda h: stimuli.acceptance.to_csv(h, index=False, float_format="%.4g"))
+
+    write_png_folder(stimuli.manifest["stimulus_id"], stimuli.images, png_dir, before_move=write_tables)
 
 
 def read_manifest(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -177,3 +178,15 @@ def read_manifest(path: str | os.PathLike[str]) -> pd.DataFrame:
             raise DataError(path, "not a valid probability or entropy", row=line(index), column=column,
                             value=manifest.at[index, column], expected="a number (probabilities in [0, 1])")
     return manifest
+
+
+def read_stimulus_images(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The ids and uint8 images of an `images.npz` written by `write_stimuli` (or the catch set)."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return archive["stimulus_ids"].astype(str), archive["images"]
+    except FileNotFoundError:
+        raise DataError(path, "image archive does not exist") from None
+    except (KeyError, ValueError, OSError, EOFError) as error:
+        raise DataError(path, f"is not a readable image archive ({error})",
+                        expected="an .npz with arrays images and stimulus_ids") from None

@@ -7,7 +7,7 @@ from varemotion.models.classifier import (
     load_pretrained_weights,
     save_classifier,
 )
-from varemotion.models.evaluation import classification_metrics, predict_proba
+from varemotion.models.evaluation import classification_metrics, predict_logits, predict_proba
 from varemotion.models.fit import fit_classifier
 from varemotion.models.training import TrainConfig, TrainingData, train_classifier
 
@@ -20,6 +20,7 @@ __all__ = [
     "fit_classifier",
     "load_classifier",
     "load_pretrained_weights",
+    "predict_logits",
     "predict_proba",
     "save_classifier",
     "train_classifier",

@@ -11,16 +11,20 @@ from varemotion.models.classifier import Classifier
 
 
 @torch.no_grad()
+def predict_logits(
+    classifier: Classifier, images: torch.Tensor, device: torch.device, batch_size: int = 512
+) -> np.ndarray:
+    """Logits (N, K) for images (N, C, H, W) in [0, 1]."""
+    classifier.to(device).eval()
+    chunks = [classifier(batch.to(device)).float().cpu() for batch in images.split(batch_size)]
+    return torch.cat(chunks).numpy()
+
+
 def predict_proba(
     classifier: Classifier, images: torch.Tensor, device: torch.device, batch_size: int = 512
 ) -> np.ndarray:
     """Softmax probabilities (N, K) for images (N, C, H, W) in [0, 1]."""
-    classifier.to(device).eval()
-    chunks = [
-        torch.softmax(classifier(batch.to(device)).float(), dim=1).cpu()
-        for batch in images.split(batch_size)
-    ]
-    return torch.cat(chunks).numpy()
+    return torch.softmax(torch.from_numpy(predict_logits(classifier, images, device, batch_size)), dim=1).numpy()
 
 
 def classification_metrics(

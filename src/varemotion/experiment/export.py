@@ -1,0 +1,93 @@
+"""One call that writes the whole experiment: the jsPsych version, the PsychoPy version and a README.
+
+Layout of ``out_dir``::
+
+    README.txt
+    jspsych/           the browser experiment (see varemotion.experiment.jspsych_export)
+    psychopy/          <subject_id>.csv conditions files, emotions.csv and stimuli/<id>.png
+
+The PsychoPy folder has its own copy of the faces, so it can be copied to a lab computer on its
+own; its conditions files name the faces as ``stimuli/<id>.png``, relative to that folder, where
+the experimenter saves the ``.psyexp`` file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .checks import check_images
+from .folders import replace_directory, write_text
+from .jspsych_export import (
+    DEFAULT_PROMPT,
+    DEFAULT_TITLE,
+    build_jspsych_experiment,
+    face_ids,
+    timeline_data,
+)
+from .psychopy_export import (
+    EMOTIONS_FILE,
+    check_subject_names,
+    write_psychopy_conditions,
+)
+
+README = """{title}
+{underline}
+
+This folder holds one rating experiment in two versions: {n_participants} participants
+({first} … {last}), {n_trials} trials in all. On each trial a face is shown with one
+button per emotion; the participant clicks the emotion the face shows. The buttons:
+{labels}.
+
+jsPsych (in a web browser, no internet connection needed)
+  1. Open jspsych/index.html in a browser (Chrome, Firefox, Edge or Safari). The page lists the
+     participants; click one, or open jspsych/index.html?participant={first} directly.
+  2. The participant clicks Start and answers every trial.
+  3. At the end the browser saves the answers as varemotion_<participant>.csv (usually in the
+     Downloads folder). A button on the last screen saves them again if needed.
+  4. Read the files with varemotion.behavior.read_jspsych (or ingest, format "jspsych").
+  The folder can also be put on a web server as it is.
+
+PsychoPy (Builder)
+  1. Save your .psyexp experiment in the psychopy folder.
+  2. Add a loop around the trial routine with loopType "sequential" and the conditions file
+     psychopy/{first}.csv (one file per participant, rows in trial order).
+  3. Show $image in an Image component and one button per row of psychopy/{emotions_file}
+     (column label), in that order. Columns: trial_index, image, stimulus_id (blank on catch
+     trials), catch_id, expected_response (the correct answer on catch trials), is_catch, is_train.
+  4. Save the clicked emotion and stimulus_id with each trial; catch trials (is_catch) are
+     attention checks, not ratings.
+"""
+
+
+def _readme(data: dict) -> str:
+    subjects = [p["subject_id"] for p in data["participants"]]
+    return README.format(title=data["title"], underline="=" * len(data["title"]), n_participants=len(subjects),
+                         first=subjects[0], last=subjects[-1], labels=", ".join(data["button_labels"]),
+                         n_trials=sum(len(p["trials"]) for p in data["participants"]), emotions_file=EMOTIONS_FILE)
+
+
+def export_experiment(design: pd.DataFrame, images: Mapping[str, str | os.PathLike[str]], emotions: Sequence[str],
+                      out_dir: str | os.PathLike[str], package_dir: str | os.PathLike[str], *,
+                      title: str = DEFAULT_TITLE, button_labels: Sequence[str] | None = None,
+                      prompt: str = DEFAULT_PROMPT, image_height: int | None = None) -> Path:
+    """Write ``out_dir/jspsych``, ``out_dir/psychopy`` and ``out_dir/README.txt`` (see the module docstring).
+
+    Keyword arguments are those of :func:`build_jspsych_experiment`; ``button_labels`` also fill
+    the label column of psychopy/emotions.csv. ``out_dir`` is built aside and replaces any
+    existing folder of that name as a whole; nothing is written when anything fails.
+    """
+    options = {"title": title, "button_labels": button_labels, "prompt": prompt, "image_height": image_height}
+    data = timeline_data(design, emotions, **options)
+    check_subject_names(p["subject_id"] for p in data["participants"])
+    check_images(face_ids(data), images)
+
+    def build(folder: Path) -> None:
+        build_jspsych_experiment(design, images, emotions, folder / "jspsych", package_dir, **options)
+        write_psychopy_conditions(design, emotions, folder / "psychopy", images=images, button_labels=button_labels)
+        write_text(folder / "README.txt", _readme(data))
+
+    return replace_directory(out_dir, build)

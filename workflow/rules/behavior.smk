@@ -1,0 +1,205 @@
+# Behaviour: catch faces, the trial design, simulated participants or ingested ratings, and the
+# trial table every later stage reads (results/behavior/trials.csv).
+
+
+rule catch_faces:
+    input:
+        test=dataset_splits()["test"],
+        classifiers=expand("results/models/{classifier}/weights.pt", classifier=CLASSIFIERS),
+    output:
+        images="results/behavior/catch/images.npz",
+        table="results/behavior/catch/catch.csv",
+        png=directory("results/behavior/catch/png"),
+    log:
+        "results/logs/behavior/catch_faces.log",
+    params:
+        classifiers=CLASSIFIERS,
+        per_emotion=config["behavior"]["catch"]["per_emotion"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/catch_faces.py"
+
+
+rule trial_design:
+    input:
+        manifest="results/stimuli/manifest.csv",
+        catch="results/behavior/catch/catch.csv",
+    output:
+        design="results/behavior/design.csv",
+        summary="results/behavior/design_summary.json",
+    log:
+        "results/logs/behavior/trial_design.log",
+    params:
+        design=config["behavior"]["design"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/trial_design.py"
+
+
+rule observer_synthetic_dataset:
+    output:
+        **{split: f"results/data/synthetic_observer/{split}.npz" for split in SPLITS},
+    log:
+        "results/logs/data/synthetic_observer.log",
+    params:
+        settings={**config["data"]["synthetic"], "seed": config["behavior"]["observers"]["frontend"]["data_seed"]},
+        emotions=config["data"]["emotions"],
+    threads: 2
+    resources:
+        mem_mb=4000,
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/synthetic_dataset.py"
+
+
+rule train_observer_frontend:
+    input:
+        unpack(observer_splits),
+    output:
+        weights="results/behavior/frontend/weights.pt",
+        config="results/behavior/frontend/config.json",
+        metrics="results/behavior/frontend/metrics.json",
+    log:
+        "results/logs/behavior/train_observer_frontend.log",
+    benchmark:
+        "results/benchmarks/behavior/train_observer_frontend.tsv"
+    params:
+        arch=config["behavior"]["observers"]["frontend"]["arch"],
+        kwargs=config["behavior"]["observers"]["frontend"]["kwargs"],
+        init_weights=None,
+        train=observer_train_settings(),
+        checkpoint="results/checkpoints/behavior/frontend.pt",
+    threads: cores_per_classifier()
+    resources:
+        gpu=1,
+        mem_mb=6000,
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/train_classifier.py"
+
+
+rule observer_logits:
+    input:
+        frontend="results/behavior/frontend/weights.pt",
+        stimuli="results/stimuli/images.npz",
+        catch="results/behavior/catch/images.npz",
+    output:
+        "results/behavior/frontend/logits.csv",
+    log:
+        "results/logs/behavior/observer_logits.log",
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/observer_logits.py"
+
+
+rule simulate_participants:
+    input:
+        design="results/behavior/design.csv",
+        logits="results/behavior/frontend/logits.csv",
+    output:
+        trials="results/behavior/{variant}/trials.csv",
+        catch="results/behavior/{variant}/catch.csv",
+        observers="results/behavior/{variant}/observers.csv",
+        summary="results/behavior/{variant}/summary.json",
+    log:
+        "results/logs/behavior/{variant}.log",
+    wildcard_constraints:
+        variant="simulated|simulated_null",
+    params:
+        emotions=config["data"]["emotions"],
+        population=config["behavior"]["observers"]["population"],
+        seed=config["behavior"]["observers"]["seed"],
+        null=lambda w: w.variant == "simulated_null",
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/simulate_participants.py"
+
+
+rule ingest_ratings:
+    input:
+        ratings=config["behavior"]["ratings"]["paths"],
+        manifest="results/stimuli/manifest.csv",
+    output:
+        "results/behavior/ratings/trials.csv",
+    log:
+        "results/logs/behavior/ingest_ratings.log",
+    params:
+        emotions=config["data"]["emotions"],
+        format=config["behavior"]["ratings"]["format"],
+        column_map=config["behavior"]["ratings"]["column_map"],
+        choices=config["behavior"]["ratings"]["choices"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/ingest_ratings.py"
+
+
+rule trial_table:
+    input:
+        trials=f"results/behavior/{BEHAVIOR_SOURCE}/trials.csv",
+        manifest="results/stimuli/manifest.csv",
+    output:
+        report("results/behavior/trials.csv", caption="../report/trials.rst", category="Behaviour"),
+    log:
+        "results/logs/behavior/trial_table.log",
+    params:
+        emotions=config["data"]["emotions"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/trial_table.py"
+
+
+rule experiment:
+    """The rating experiment for people: jsPsych (offline, in a browser) and PsychoPy conditions files."""
+    input:
+        design="results/behavior/design.csv",
+        stimuli="results/stimuli/png",
+        catch="results/behavior/catch/png",
+        package=multiext(str(Path(workflow.basedir) / "resources" / "jspsych" / "package"), ".json", "-lock.json"),
+    output:
+        directory("results/experiment"),
+    log:
+        "results/logs/behavior/experiment.log",
+    params:
+        emotions=config["data"]["emotions"],
+        title=config["behavior"]["experiment"]["title"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/experiment.py"
+
+
+rule power_analysis:
+    input:
+        manifest="results/stimuli/manifest.csv",
+        logits="results/behavior/frontend/logits.csv",
+    output:
+        report("results/behavior/power.csv", caption="../report/power_table.rst", category="Behaviour"),
+    log:
+        "results/logs/behavior/power_analysis.log",
+    benchmark:
+        "results/benchmarks/behavior/power_analysis.tsv"
+    params:
+        emotions=config["data"]["emotions"],
+        classifiers=CLASSIFIERS,
+        population=config["behavior"]["observers"]["population"],
+        power=config["behavior"]["power"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/power_analysis.py"
