@@ -20,6 +20,8 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/classifiers.smk"
 include: "workflow/rules/prior.smk"
 include: "workflow/rules/sampling.smk"
+include: "workflow/rules/behavior.smk"
+include: "workflow/rules/statistics.smk"
 include: "workflow/rules/figures.smk"
 
 

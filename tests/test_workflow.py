@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,8 @@ from varemotion.data import load_split
 FIGURES = [
     "synthetic_faces", "dataset_synthetic", "confusion_resnet", "confusion_cspdarknet", "prior_samples",
     "pairs_uncertainty_resnet", "pairs_uncertainty_cspdarknet",
-    "pairs_controversial_resnet-cspdarknet", "pairs_controversial_cspdarknet-resnet",
+    "pairs_controversial_resnet-cspdarknet", "pairs_controversial_cspdarknet-resnet", "power",
+    *[f"{name}_{analysis}" for name in ("entropy_scatter", "boundary_control", "outcomes") for analysis in ("study", "null")],
 ]
 
 # Small enough to run end to end in about a minute on 2 cores.
@@ -33,6 +35,15 @@ TINY_CONFIG = {
         "quality": {"n_samples": 20},
     },
     "sampling": {"num_inference_steps": 4, "time_travel": 2, "n_per_pair": 1},
+    # Barely trained guides rarely reach the usual thresholds; these keep some boundary images.
+    "filters": {"uncertainty_min_prob": 0.0, "controversial_min_prob": 0.0},
+    "behavior": {
+        "design": {"n_participants": 30, "trials_per_participant": 20, "min_ratings_per_stimulus": 2, "catch_every": 10},
+        "catch": {"per_emotion": 1},
+        "observers": {"frontend": {"kwargs": {"channels": [8, 16, 16, 16], "stem_width": 8}, "train": {"epochs": 1}}},
+        "power": {"participants": [6, 12], "trials_per_participant": [20], "n_simulations": 2, "n_resamples": 99},
+    },
+    "stats": {"min_ratings": 2, "n_resamples": 199},
     "figures": {"dpi": 60, "faces_per_class": 3},
 }
 
@@ -87,6 +98,10 @@ def test_bad_config_is_rejected_by_the_schema(tmp_path, config, message):
         ({"data": {"source": "ferplus"}}, "data.ferplus.root is not set"),
         ({"data": {"source": "fer2013_csv", "fer2013_csv": {"path": "/nowhere/fer2013.csv"}}}, "data.fer2013_csv.path: '/nowhere/fer2013.csv' does not exist"),
         ({"classifiers": {"net": {"arch": "resnet10t", "train": {"lr": -1}}}}, "classifiers.net.train.lr"),
+        ({"behavior": {"source": "ratings"}}, "behavior.ratings.paths is empty"),
+        ({"behavior": {"source": "ratings", "ratings": {"paths": ["/nowhere/ratings.csv"]}}}, "behavior.ratings.paths: '/nowhere/ratings.csv' does not exist"),
+        ({"behavior": {"observers": {"frontend": {"arch": "nonet"}}}}, "behavior.observers.frontend.arch: 'nonet' is not a timm architecture"),
+        ({"behavior": {"observers": {"population": {"confusion_strength_min": 0.9, "confusion_strength_max": 0.2}}}}, "behavior.observers.population: ObserverPopulation: out of range: confusion_strength_min"),
     ],
 )
 def test_config_the_workflow_cannot_use_stops_before_any_job(tmp_path, config, message):
@@ -117,6 +132,15 @@ def test_tiny_end_to_end_run(tmp_path):
     assert quality["n_samples"] == 20 and 0 <= quality["two_sample_accuracy"] <= 1
     assert not list((results / "checkpoints").rglob("*.pt"))  # removed once the outputs exist
     check_stimulus_set(results / "stimuli", TINY_CONFIG)
+    check_behavior(results / "behavior", TINY_CONFIG)
+    check_statistics(results / "stats")
+    check_ratings_source(tmp_path, results / "behavior")
+    if shutil.which("npm"):
+        result = snakemake("--cores", "1", "--configfile", str(config), "--directory", str(tmp_path), "experiment")
+        assert result.returncode == 0, result.stderr[-2000:]
+        pages = results / "experiment" / "jspsych"
+        assert (pages / "index.html").exists() and (pages / "lib" / "jspsych.js").exists()
+        assert len(list((results / "experiment" / "psychopy").glob("P*.csv"))) == TINY_CONFIG["behavior"]["design"]["n_participants"]
 
     report = tmp_path / "report.html"
     result = snakemake("--configfile", str(config), "--directory", str(tmp_path), "--report", str(report))
@@ -127,12 +151,13 @@ def test_tiny_end_to_end_run(tmp_path):
     assert "manifest.csv" in html
 
     # A figure rebuilds alone: forcing it reruns that one job and nothing upstream.
-    before = (results / "models" / "resnet" / "weights.pt").stat().st_mtime_ns
+    upstream = [results / "models" / "resnet" / "weights.pt", results / "stats" / "study" / "per_image.csv"]
+    before = [path.stat().st_mtime_ns for path in upstream]
     result = snakemake("--cores", "1", "--configfile", str(config), "--directory", str(tmp_path),
-                       "--forcerun", "confusion_figure", "results/figures/confusion_resnet.png")
+                       "--force", "results/figures/entropy_scatter_study.png")
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "train_classifier" not in result.stdout + result.stderr.split("Job stats")[0]
-    assert (results / "models" / "resnet" / "weights.pt").stat().st_mtime_ns == before
+    assert "1 of 1 steps (100%) done" in result.stderr
+    assert [path.stat().st_mtime_ns for path in upstream] == before
 
 
 def test_every_conda_directive_names_an_existing_environment():
@@ -206,6 +231,72 @@ def check_stimulus_set(stimuli: Path, config: dict) -> None:
     for name in names:
         probs = manifest[[f"{name}_p_{e}" for e in load_split(stimuli.parent / "data" / "synthetic" / "val.npz").emotions]]
         assert np.allclose(probs.sum(axis=1), 1, atol=1e-4)
+
+
+def check_behavior(behavior: Path, config: dict) -> None:
+    """Design, catch faces, simulated and null participants agree with the config and each other."""
+    from varemotion.behavior import read_trial_table
+
+    settings = config["behavior"]["design"]
+    manifest = pd.read_csv(behavior.parent / "stimuli" / "manifest.csv", keep_default_na=False)
+    catch = pd.read_csv(behavior / "catch" / "catch.csv", keep_default_na=False)
+    assert len(catch) == 7 * config["behavior"]["catch"]["per_emotion"]
+    design = pd.read_csv(behavior / "design.csv", keep_default_na=False)
+    n_catch = settings["trials_per_participant"] // settings["catch_every"]
+    assert len(design) == settings["n_participants"] * (settings["trials_per_participant"] + n_catch)
+    assert set(design.loc[design["is_catch"], "stimulus_id"]) <= set(catch["catch_id"])
+    emotions = load_split(behavior.parent / "data" / "synthetic" / "test.npz").emotions
+    tables = {}
+    for variant in ("simulated", "simulated_null"):
+        tables[variant] = read_trial_table(behavior / variant / "trials.csv", emotions, manifest["stimulus_id"])
+        observers = pd.read_csv(behavior / variant / "observers.csv", keep_default_na=False)
+        assert sorted(observers["subject_id"]) == sorted(design["subject_id"].unique())
+        assert len(pd.read_csv(behavior / variant / "catch.csv")) == settings["n_participants"] * n_catch
+    expected = design.loc[~design["is_catch"], ["subject_id", "stimulus_id"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(tables["simulated"][["subject_id", "stimulus_id"]], expected)
+    assert not tables["simulated"]["response"].equals(tables["simulated_null"]["response"])
+    trials = read_trial_table(behavior / "trials.csv", emotions, manifest["stimulus_id"])
+    pd.testing.assert_frame_equal(trials, tables["simulated"])
+
+
+def check_statistics(stats: Path) -> None:
+    """Every table of both analyses exists, and the summary counts every stimulus."""
+    from varemotion.stats.study import TABLE_FILES
+
+    for analysis in ("study", "null"):
+        for name in [*TABLE_FILES.values(), "mixed_model.txt", "summary.json"]:
+            assert (stats / analysis / name).stat().st_size > 0
+        summary = json.loads((stats / analysis / "summary.json").read_text())
+        per_image = pd.read_csv(stats / analysis / "per_image.csv")
+        assert summary["images"]["n_images"] == len(per_image) > 0
+        assert {"resnet", "cspdarknet"} == set(pd.read_csv(stats / analysis / "correlations.csv")["classifier"])
+
+
+def check_ratings_source(work: Path, behavior: Path) -> None:
+    """With behavior.source: ratings, the trial table is the user's file; a bad file stops with its place."""
+    simulated = pd.read_csv(behavior / "simulated" / "trials.csv", keep_default_na=False)
+    ratings = simulated.rename(columns={"subject_id": "participant", "response": "answer"})[:40]
+    ratings.to_csv(work / "ratings.csv", index=False)
+    before = (work / "ratings.csv").read_bytes()
+    column_map = {"subject_id": "participant", "response": "answer", "rt_ms": "rt_ms", "is_train": "is_train"}
+    config = write_config(work, {**TINY_CONFIG, "behavior": {**TINY_CONFIG["behavior"], "source": "ratings", "ratings": {
+        "paths": [str(work / "ratings.csv")], "format": "table", "column_map": column_map}}})
+    result = snakemake("--cores", "1", "--configfile", str(config), "--directory", str(work),
+                       "results/behavior/trials.csv")
+    assert result.returncode == 0, result.stderr[-2000:]
+    trials = pd.read_csv(behavior / "trials.csv", keep_default_na=False)
+    pd.testing.assert_frame_equal(trials, simulated[:40].reset_index(drop=True))
+    assert (work / "ratings.csv").read_bytes() == before
+
+    ratings.loc[7, "stimulus_id"] = "no-such-face"
+    ratings.to_csv(work / "ratings.csv", index=False)
+    result = snakemake("--cores", "1", "--configfile", str(config), "--directory", str(work),
+                       "results/behavior/trials.csv")
+    assert result.returncode != 0
+    log = (behavior.parent / "logs" / "behavior" / "ingest_ratings.log").read_text()
+    assert "ratings.csv, line 9, column 'stimulus_id': value 'no-such-face'" in log
+    assert not (behavior / "ratings" / "trials.csv").exists()
+    write_config(work, TINY_CONFIG)
 
 
 def test_ferplus_source_end_to_end_and_bad_votes_write_nothing(tmp_path):

@@ -17,15 +17,25 @@ class ConfigError(ValueError):
     """A config value that is valid JSON but wrong for the workflow."""
 
 
-def classifier_train_settings(config: dict, name: str, schema: dict) -> dict:
-    """The shared `train` settings with the classifier's own overrides, validated."""
-    settings = {**config["train"], **config["classifiers"][name].get("train", {})}
+def _train_settings(config: dict, overrides: dict, schema: dict, where: str) -> dict:
+    settings = {**config["train"], **overrides}
     train_schema = schema["properties"]["train"]
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(train_schema).iter_errors(settings))
     if error is not None:
-        where = ".".join(str(p) for p in error.absolute_path)
-        raise ConfigError(f"classifiers.{name}.train.{where}: {error.message}")
+        key = ".".join(str(p) for p in error.absolute_path)
+        raise ConfigError(f"{where}.{key}: {error.message}")
     return settings
+
+
+def classifier_train_settings(config: dict, name: str, schema: dict) -> dict:
+    """The shared `train` settings with the classifier's own overrides, validated."""
+    return _train_settings(config, config["classifiers"][name].get("train", {}), schema, f"classifiers.{name}.train")
+
+
+def frontend_train_settings(config: dict, schema: dict) -> dict:
+    """The shared `train` settings with the observer front-end's overrides, validated."""
+    frontend = config["behavior"]["observers"]["frontend"]
+    return _train_settings(config, frontend["train"], schema, "behavior.observers.frontend.train")
 
 
 def check_config(config: dict, schema: dict) -> None:
@@ -58,6 +68,7 @@ def check_config(config: dict, schema: dict) -> None:
             raise ConfigError(f"classifiers.{name}.weights: {spec['weights']!r} does not exist")
         classifier_train_settings(config, name, schema)
     _check_prior(config)
+    _check_behavior(config, schema)
 
 
 def _check_prior(config: dict) -> None:
@@ -76,6 +87,34 @@ def _check_prior(config: dict) -> None:
         raise ConfigError(f"prior.quality.classifier: {base!r} is not a configured classifier; expected one of {list(config['classifiers'])}")
     if len(config["classifiers"]) < 1:
         raise ConfigError("classifiers: at least one classifier is needed to guide the sampler")
+
+
+def _check_behavior(config: dict, schema: dict) -> None:
+    import timm
+
+    from varemotion.behavior.simulation import ObserverPopulation
+
+    behavior = config["behavior"]
+    arch = behavior["observers"]["frontend"]["arch"]
+    if not timm.is_model(arch):
+        raise ConfigError(f"behavior.observers.frontend.arch: {arch!r} is not a timm architecture; "
+                          "expected a name listed by timm.list_models()")
+    frontend_train_settings(config, schema)
+    try:
+        ObserverPopulation(**behavior["observers"]["population"])
+    except ValueError as error:
+        raise ConfigError(f"behavior.observers.population: {error}") from None
+    ratings = behavior["ratings"]
+    if behavior["source"] == "ratings":
+        if not ratings["paths"]:
+            raise ConfigError("behavior.ratings.paths is empty; behavior.source is 'ratings', so list the rating files")
+        for path in ratings["paths"]:
+            if not Path(path).is_file():
+                raise ConfigError(f"behavior.ratings.paths: {path!r} does not exist or is not a file")
+    choices = ratings["choices"]
+    if choices is not None and sorted(choices) != sorted(config["data"]["emotions"]):
+        raise ConfigError(f"behavior.ratings.choices: {choices} must list the emotions {config['data']['emotions']} "
+                          "in the order of the response buttons")
 
 
 def workflow_config(repo: str | Path, extra: str | Path | None = None) -> dict:

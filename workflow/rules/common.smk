@@ -8,6 +8,7 @@ from varemotion.config import (
     ConfigError,
     check_config,
     classifier_train_settings,
+    frontend_train_settings,
     load_schema,
 )
 
@@ -24,6 +25,8 @@ SPLITS = ("train", "val", "test")
 CLASSIFIERS = list(config["classifiers"])
 BASE_CLASSIFIER = config["prior"]["quality"]["classifier"] or CLASSIFIERS[0]
 GUIDE_PAIRS = [(a, b) for a in CLASSIFIERS for b in CLASSIFIERS if a != b]
+# Where the trial table comes from: results/behavior/<simulated|ratings>/trials.csv.
+BEHAVIOR_SOURCE = config["behavior"]["source"]
 
 
 wildcard_constraints:
@@ -61,6 +64,25 @@ def train_settings(wildcards):
     return classifier_train_settings(config, wildcards.classifier, CONFIG_SCHEMA)
 
 
+def observer_splits(wildcards=None):
+    """What the observer front-end learns from: its own synthetic faces, else the study's splits."""
+    if SOURCE == "synthetic":
+        return {split: f"results/data/synthetic_observer/{split}.npz" for split in SPLITS}
+    return dataset_splits()
+
+
+def observer_train_settings():
+    return frontend_train_settings(config, CONFIG_SCHEMA)
+
+
+STATISTICS_FIGURES = ("entropy_scatter", "boundary_control", "outcomes")
+
+
+def analysis_trials(analysis):
+    """The trial table of an analysis: the study's, or the null variant of the simulated participants."""
+    return "results/behavior/trials.csv" if analysis == "study" else "results/behavior/simulated_null/trials.csv"
+
+
 def figure(name):
     """Both files of one figure target."""
     return multiext(f"results/figures/{name}", ".png", ".pdf")
@@ -78,6 +100,13 @@ def sampling_params(kind):
         "max_batch": config["sampling"]["max_batch"],
         "seed": config["sampling"]["seed"],
     }
+
+
+def control_guides():
+    """Classifier name → weights guiding the control set: all of them (class-guided) or none (unguided)."""
+    if config["sampling"]["control"] == "unguided":
+        return {}
+    return {name: f"results/models/{name}/weights.pt" for name in CLASSIFIERS}
 
 
 def sample_sets(wildcards=None):
@@ -104,5 +133,13 @@ def get_final_outputs():
         "results/stimuli/manifest.csv",
         *[f for c in CLASSIFIERS for f in figure(f"pairs_uncertainty_{c}")],
         *[f for a, b in GUIDE_PAIRS for f in figure(f"pairs_controversial_{a}-{b}")],
+        "results/behavior/trials.csv",
+        *figure("power"),
     ]
+    analyses = ["study", "null"] if BEHAVIOR_SOURCE == "simulated" else ["study"]
+    for analysis in analyses:
+        outputs.append(f"results/stats/{analysis}/summary.json")
+        outputs += [f for name in STATISTICS_FIGURES for f in figure(f"{name}_{analysis}")]
+    if SOURCE == "ferplus":
+        outputs.append("results/stats/ferplus_votes/correlations.csv")
     return outputs

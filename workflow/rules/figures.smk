@@ -134,3 +134,48 @@ rule controversial_grid_figure:
         "../../envs/varemotion.yaml"
     script:
         "../scripts/pair_grid_figure.py"
+
+
+rule power_figure:
+    input:
+        rules.power_analysis.output[0],
+    output:
+        png=report("results/figures/power.png", caption="../report/power.rst", category="Behaviour"),
+        pdf="results/figures/power.pdf",
+    log:
+        "results/logs/figures/power.log",
+    params:
+        alpha=config["behavior"]["power"]["alpha"],
+        dpi=config["figures"]["dpi"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/power_figure.py"
+
+
+rule statistics_figure:
+    input:
+        per_image="results/stats/{analysis}/per_image.csv",
+        correlations="results/stats/{analysis}/correlations.csv",
+        comparisons="results/stats/{analysis}/comparisons.csv",
+        outcomes="results/stats/{analysis}/outcomes.csv",
+    output:
+        png=report("results/figures/{figure}_{analysis}.png", caption="../report/statistics_figure.rst", category="Statistics",
+                   subcategory="{analysis}"),
+        pdf="results/figures/{figure}_{analysis}.pdf",
+    log:
+        "results/logs/figures/{figure}_{analysis}.log",
+    wildcard_constraints:
+        figure="entropy_scatter|boundary_control|outcomes",
+        analysis="study|null",
+    params:
+        figure=lambda w: w.figure,
+        classifiers=CLASSIFIERS,
+        confidence=config["stats"]["confidence"],
+        dpi=config["figures"]["dpi"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/statistics_figure.py"

@@ -2,7 +2,8 @@
 
 import json
 
-from varemotion.figures import confusion_matrix_figure, save_figure
+from varemotion.figures.classifiers import confusion_matrix_figure
+from varemotion.figures.style import save_figure
 from varemotion.logs import log_to_file
 
 

@@ -1,7 +1,8 @@
 """Plot example faces of each emotion from a data set's training split."""
 
 from varemotion.data import load_split
-from varemotion.figures import dataset_grid_figure, save_figure
+from varemotion.figures.faces import dataset_grid_figure
+from varemotion.figures.style import save_figure
 from varemotion.logs import log_to_file
 
 

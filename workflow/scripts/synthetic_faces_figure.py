@@ -1,6 +1,7 @@
 """Plot the renderer's faces: each emotion's prototype at rising intensity, on several identities."""
 
-from varemotion.figures import save_figure, synthetic_faces_figure
+from varemotion.figures.faces import synthetic_faces_figure
+from varemotion.figures.style import save_figure
 from varemotion.logs import log_to_file
 
 

@@ -1,0 +1,160 @@
+"""The per-image table: human response counts, shares and entropy next to the classifiers' view.
+
+One row per stimulus of the manifest, in manifest order (columns :func:`per_image_columns`):
+
+- the manifest's stimulus_id, kind, guide_a, guide_b, target_i, target_j;
+- n_ratings and enough_ratings (n_ratings ≥ ``min_ratings``);
+- ``human_n_<emotion>`` counts and ``human_p_<emotion>`` shares of the ratings (NaN without ratings);
+- human_entropy: the entropy (bits) of the response shares, the plug-in estimate, which is biased
+  low for few ratings (compare images with similar n_ratings, or require enough of them);
+- majority_response: the most chosen emotion, ties to the first in emotion order ('' without ratings);
+- outcome: the guidance outcome of guided images (see :mod:`varemotion.stats.outcomes`; '' for
+  controls and unrated images);
+- every classifier's ``<clf>_p_<emotion>`` and ``<clf>_entropy`` columns, copied from the manifest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from varemotion.entropy import entropy_bits
+from varemotion.stats.outcomes import (
+    DEFAULT_THRESHOLDS,
+    OutcomeThresholds,
+    classify_outcome,
+)
+from varemotion.manifest import entropy_column, probability_column
+
+IMAGE_COLUMNS = ["stimulus_id", "kind", "guide_a", "guide_b", "target_i", "target_j"]
+_SHOWN_IDS = 5
+
+
+def human_count_column(emotion: str) -> str:
+    return f"human_n_{emotion}"
+
+
+def human_probability_column(emotion: str) -> str:
+    return f"human_p_{emotion}"
+
+
+def per_image_columns(emotions: Sequence[str], classifiers: Sequence[str]) -> list[str]:
+    """The per-image table's columns, in order."""
+    columns = IMAGE_COLUMNS + ["n_ratings", "enough_ratings"]
+    columns += [human_count_column(e) for e in emotions] + [human_probability_column(e) for e in emotions]
+    columns += ["human_entropy", "majority_response", "outcome"]
+    for name in classifiers:
+        columns += [probability_column(name, e) for e in emotions] + [entropy_column(name)]
+    return columns
+
+
+def emotions_of(per_image: pd.DataFrame) -> tuple[str, ...]:
+    """The emotions of a per-image table, in its column order (from its ``human_n_`` columns)."""
+    prefix = human_count_column("")
+    emotions = tuple(c[len(prefix):] for c in per_image.columns if c.startswith(prefix))
+    if not emotions:
+        raise ValueError(f"the table has no {prefix}<emotion> columns: is it a per-image table?")
+    return emotions
+
+
+def response_counts(trials: pd.DataFrame, stimulus_ids: Sequence[str], emotions: Sequence[str]) -> np.ndarray:
+    """(stimuli × emotions) counts of each response; ValueError for unknown stimuli or responses."""
+    stimulus_ids = pd.Index(stimulus_ids, dtype=object)
+    stimuli = trials["stimulus_id"].astype(str)
+    unknown = sorted(set(stimuli) - set(stimulus_ids))
+    if unknown:
+        shown = ", ".join(repr(s) for s in unknown[:_SHOWN_IDS])
+        more = f" and {len(unknown) - _SHOWN_IDS} more" if len(unknown) > _SHOWN_IDS else ""
+        raise ValueError(f"trials rate {len(unknown)} stimuli that are not in the manifest: {shown}{more}")
+    responses = trials["response"].astype(str)
+    bad = sorted(set(responses) - set(emotions))
+    if bad:
+        raise ValueError(f"responses {bad[:_SHOWN_IDS]} are not among the emotions {list(emotions)}")
+    rows = stimulus_ids.get_indexer(stimuli)
+    columns = pd.Index(emotions, dtype=object).get_indexer(responses)
+    counts = np.zeros((len(stimulus_ids), len(emotions)), dtype=np.int64)
+    np.add.at(counts, (rows, columns), 1)
+    return counts
+
+
+def majority(counts: np.ndarray, emotions: Sequence[str]) -> np.ndarray:
+    """The most frequent emotion of each row of counts (ties: first in order); '' for rows of zeros."""
+    names = np.asarray(list(emotions), dtype=object)[np.argmax(counts, axis=1)]
+    names[counts.sum(axis=1) == 0] = ""
+    return names
+
+
+def per_image_table(
+    trials: pd.DataFrame, manifest: pd.DataFrame, emotions: Sequence[str], classifiers: Sequence[str],
+    min_ratings: int = 1, outcome_thresholds: OutcomeThresholds = DEFAULT_THRESHOLDS,
+) -> pd.DataFrame:
+    """One row per manifest stimulus with human counts, shares, entropy, majority and outcome.
+
+    ``trials`` is a canonical trial table. Raises ValueError for trials of stimuli that are not
+    in the manifest (naming them), responses that are not among ``emotions``, targets that are
+    not among them, or classifier columns missing from the manifest.
+    """
+    emotions = list(emotions)
+    _check_manifest(manifest, emotions, classifiers)
+    stimulus_ids = manifest["stimulus_id"].astype(str).to_numpy()
+    counts = response_counts(trials, stimulus_ids, emotions)
+    n = counts.sum(axis=1)
+    rated = n > 0
+    shares = np.full(counts.shape, np.nan)
+    shares[rated] = counts[rated] / n[rated, None]
+    entropy = np.full(len(n), np.nan)
+    entropy[rated] = entropy_bits(shares[rated])
+    table = pd.DataFrame({c: manifest[c].to_numpy() for c in IMAGE_COLUMNS})
+    table["stimulus_id"] = stimulus_ids
+    table["n_ratings"] = n
+    table["enough_ratings"] = n >= int(min_ratings)
+    for k, emotion in enumerate(emotions):
+        table[human_count_column(emotion)] = counts[:, k]
+    for k, emotion in enumerate(emotions):
+        table[human_probability_column(emotion)] = shares[:, k]
+    table["human_entropy"] = entropy
+    table["majority_response"] = majority(counts, emotions)
+    table["outcome"] = _outcomes(table, emotions, shares, outcome_thresholds)
+    model_columns = [c for name in classifiers
+                     for c in [probability_column(name, e) for e in emotions] + [entropy_column(name)]]
+    model = manifest[model_columns].apply(pd.to_numeric).reset_index(drop=True)
+    return pd.concat([table, model], axis=1)[per_image_columns(emotions, classifiers)]
+
+
+def _check_manifest(manifest: pd.DataFrame, emotions: list[str], classifiers: Sequence[str]) -> None:
+    missing = [c for c in IMAGE_COLUMNS if c not in manifest.columns]
+    for name in classifiers:
+        missing += [c for c in [probability_column(name, e) for e in emotions] + [entropy_column(name)]
+                    if c not in manifest.columns]
+    if missing:
+        raise ValueError(f"the manifest lacks the columns {missing}")
+    guided = manifest["kind"].astype(str) != "control"
+    targets = set(manifest.loc[guided, "target_i"].astype(str)) | set(manifest.loc[guided, "target_j"].astype(str))
+    unknown = sorted(targets - set(emotions))
+    if unknown:
+        raise ValueError(f"guided stimuli have targets {unknown} that are not among the emotions {emotions}")
+
+
+def _outcomes(table: pd.DataFrame, emotions: list[str], shares: np.ndarray,
+              thresholds: OutcomeThresholds) -> np.ndarray:
+    outcome = np.full(len(table), "", dtype=object)
+    guided = (table["kind"].astype(str) != "control").to_numpy()
+    if not guided.any():
+        return outcome
+    order = pd.Index(emotions, dtype=object)
+    rows = np.flatnonzero(guided)
+    i = order.get_indexer(table["target_i"].astype(str).to_numpy()[rows])
+    j = order.get_indexer(table["target_j"].astype(str).to_numpy()[rows])
+    outcome[rows] = classify_outcome(shares[rows, i], shares[rows, j], thresholds)
+    return outcome
+
+
+def read_per_image(path) -> pd.DataFrame:
+    """A per-image table written as CSV, with blank text cells (outcome, guides, targets) as ''."""
+    table = pd.read_csv(path, dtype={"stimulus_id": str})
+    text = ["kind", "guide_a", "guide_b", "target_i", "target_j", "majority_response", "outcome"]
+    for column in [c for c in text if c in table.columns]:
+        table[column] = table[column].fillna("").astype(str)
+    return table

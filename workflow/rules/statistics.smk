@@ -1,0 +1,52 @@
+# Statistics: the per-image table and the tests of the study, on the trial table (analysis
+# "study") and, with simulated participants, on the null variant (analysis "null").
+
+
+rule study_statistics:
+    input:
+        trials=lambda w: analysis_trials(w.analysis),
+        manifest="results/stimuli/manifest.csv",
+    output:
+        per_image=report("results/stats/{analysis}/per_image.csv", caption="../report/per_image.rst", category="Statistics"),
+        correlations=report("results/stats/{analysis}/correlations.csv", caption="../report/correlations.rst", category="Statistics"),
+        entropy_by_kind="results/stats/{analysis}/entropy_by_kind.csv",
+        comparisons="results/stats/{analysis}/comparisons.csv",
+        outcomes="results/stats/{analysis}/outcomes.csv",
+        agreement="results/stats/{analysis}/agreement.csv",
+        mixed_model="results/stats/{analysis}/mixed_model.csv",
+        mixed_model_text="results/stats/{analysis}/mixed_model.txt",
+        summary=report("results/stats/{analysis}/summary.json", caption="../report/summary.rst", category="Statistics"),
+    log:
+        "results/logs/stats/{analysis}.log",
+    benchmark:
+        "results/benchmarks/stats/{analysis}.tsv"
+    wildcard_constraints:
+        analysis="study|null",
+    params:
+        emotions=config["data"]["emotions"],
+        classifiers=CLASSIFIERS,
+        stats=config["stats"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/study_statistics.py"
+
+
+rule ferplus_vote_statistics:
+    input:
+        test=lambda w: dataset_splits()["test"],
+        classifiers=expand("results/models/{classifier}/weights.pt", classifier=CLASSIFIERS),
+    output:
+        per_image="results/stats/ferplus_votes/per_image.csv",
+        correlations=report("results/stats/ferplus_votes/correlations.csv", caption="../report/ferplus_votes.rst", category="Statistics"),
+    log:
+        "results/logs/stats/ferplus_votes.log",
+    params:
+        classifiers=CLASSIFIERS,
+        stats=config["stats"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/ferplus_vote_statistics.py"
