@@ -134,14 +134,6 @@ def test_tiny_end_to_end_run(tmp_path):
     check_stimulus_set(results / "stimuli", TINY_CONFIG)
     check_behavior(results / "behavior", TINY_CONFIG)
     check_statistics(results / "stats")
-    check_ratings_source(tmp_path, results / "behavior")
-    if shutil.which("npm"):
-        result = snakemake("--cores", "1", "--configfile", str(config), "--directory", str(tmp_path), "experiment")
-        assert result.returncode == 0, result.stderr[-2000:]
-        pages = results / "experiment" / "jspsych"
-        assert (pages / "index.html").exists() and (pages / "lib" / "jspsych.js").exists()
-        assert len(list((results / "experiment" / "psychopy").glob("P*.csv"))) == TINY_CONFIG["behavior"]["design"]["n_participants"]
-
     report = tmp_path / "report.html"
     result = snakemake("--configfile", str(config), "--directory", str(tmp_path), "--report", str(report))
     assert result.returncode == 0, result.stderr[-2000:]
@@ -158,6 +150,15 @@ def test_tiny_end_to_end_run(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert "1 of 1 steps (100%) done" in result.stderr
     assert [path.stat().st_mtime_ns for path in upstream] == before
+
+    # Last, as they change the trial table's source and build the experiment.
+    check_ratings_source(tmp_path, results / "behavior")
+    if shutil.which("npm"):
+        result = snakemake("--cores", "1", "--configfile", str(config), "--directory", str(tmp_path), "experiment")
+        assert result.returncode == 0, result.stderr[-2000:]
+        pages = results / "experiment" / "jspsych"
+        assert (pages / "index.html").exists() and (pages / "lib" / "jspsych.js").exists()
+        assert len(list((results / "experiment" / "psychopy").glob("P*.csv"))) == TINY_CONFIG["behavior"]["design"]["n_participants"]
 
 
 def test_every_conda_directive_names_an_existing_environment():
@@ -309,6 +310,9 @@ def test_ferplus_source_end_to_end_and_bad_votes_write_nothing(tmp_path):
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     train = load_split(tmp_path / "results" / "data" / "ferplus" / "train.npz")
     assert sorted(train.ids) == ["fer0000000.png", "fer0000001.png", "fer0000007.png"]
+    result = snakemake("--dry-run", "--cores", "1", "--configfile", str(config), "--directory", str(tmp_path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "rule ferplus_vote_statistics" in result.stdout
 
     bad = make_ferplus(tmp_path / "bad", rows=[*FERPLUS_ROWS[:3], FERPLUS_ROWS[3].replace(",6,", ",six,"), *FERPLUS_ROWS[4:]])
     before = tree_hashes(bad)
