@@ -73,38 +73,54 @@ def test_every_figure_is_a_target_of_its_own(tmp_path):
         assert f"output: {target.replace('.pdf', '.png')}, {target}" in result.stdout
 
 
-@pytest.mark.parametrize(
-    ("config", "message"),
-    [
-        ({"train": {"epochs": "many"}}, "'many' is not of type 'integer'"),
-        ({"data": {"source": "mnist"}}, "'mnist' is not one of"),
-        ({"classifiers": {"vit": {"kwargs": {}}}}, "'arch' is a required property"),
-        ({"classifiers": {"my_net": {"arch": "resnet10t"}}}, "does not match"),
-        ({"trian": {"epochs": 2}}, "Additional properties are not allowed ('trian'"),
-    ],
-)
+SCHEMA_ERRORS = [
+    ({"train": {"epochs": "many"}}, "'many' is not of type 'integer'"),
+    ({"data": {"source": "mnist"}}, "'mnist' is not one of"),
+    ({"classifiers": {"vit": {"kwargs": {}}}}, "'arch' is a required property"),
+    ({"classifiers": {"my_net": {"arch": "resnet10t"}}}, "does not match"),
+    ({"trian": {"epochs": 2}}, "Additional properties are not allowed ('trian'"),
+]
+UNUSABLE_CONFIGS = [
+    ({"classifiers": {"net": {"arch": "resnet_does_not_exist"}}}, "classifiers.net.arch: 'resnet_does_not_exist' is not a timm architecture"),
+    ({"data": {"emotions": ["happiness", "contempt"]}}, "data.emotions: ['contempt'] cannot be drawn by the synthetic face renderer"),
+    ({"data": {"source": "ferplus"}}, "data.ferplus.root is not set"),
+    ({"data": {"source": "fer2013_csv", "fer2013_csv": {"path": "/nowhere/fer2013.csv"}}}, "data.fer2013_csv.path: '/nowhere/fer2013.csv' does not exist"),
+    ({"classifiers": {"net": {"arch": "resnet10t", "train": {"lr": -1}}}}, "classifiers.net.train.lr"),
+    ({"behavior": {"source": "ratings"}}, "behavior.ratings.paths is empty"),
+    ({"behavior": {"source": "ratings", "ratings": {"paths": ["/nowhere/ratings.csv"]}}}, "behavior.ratings.paths: '/nowhere/ratings.csv' does not exist"),
+    ({"behavior": {"observers": {"frontend": {"arch": "nonet"}}}}, "behavior.observers.frontend.arch: 'nonet' is not a timm architecture"),
+    ({"behavior": {"observers": {"population": {"confusion_strength_min": 0.9, "confusion_strength_max": 0.2}}}}, "behavior.observers.population: ObserverPopulation: out of range: confusion_strength_min"),
+]
+
+
+def in_process_config(tmp_path: Path, config: dict) -> dict:
+    """The config as the workflow would see it: embedded default, the user's file merged, schema defaults."""
+    from varemotion.config import workflow_config
+
+    return workflow_config(REPO, write_config(tmp_path, config))
+
+
+@pytest.mark.parametrize(("config", "message"), SCHEMA_ERRORS)
 def test_bad_config_is_rejected_by_the_schema(tmp_path, config, message):
-    result = snakemake("--dry-run", "--configfile", str(write_config(tmp_path, config)), "--directory", str(tmp_path))
-    assert result.returncode != 0
-    assert message in result.stdout + result.stderr
-    assert not (tmp_path / "results").exists()
+    from snakemake.exceptions import WorkflowError
+
+    with pytest.raises(WorkflowError) as caught:
+        in_process_config(tmp_path, config)
+    assert message in str(caught.value)
 
 
-@pytest.mark.parametrize(
-    ("config", "message"),
-    [
-        ({"classifiers": {"net": {"arch": "resnet_does_not_exist"}}}, "classifiers.net.arch: 'resnet_does_not_exist' is not a timm architecture"),
-        ({"data": {"emotions": ["happiness", "contempt"]}}, "data.emotions: ['contempt'] cannot be drawn by the synthetic face renderer"),
-        ({"data": {"source": "ferplus"}}, "data.ferplus.root is not set"),
-        ({"data": {"source": "fer2013_csv", "fer2013_csv": {"path": "/nowhere/fer2013.csv"}}}, "data.fer2013_csv.path: '/nowhere/fer2013.csv' does not exist"),
-        ({"classifiers": {"net": {"arch": "resnet10t", "train": {"lr": -1}}}}, "classifiers.net.train.lr"),
-        ({"behavior": {"source": "ratings"}}, "behavior.ratings.paths is empty"),
-        ({"behavior": {"source": "ratings", "ratings": {"paths": ["/nowhere/ratings.csv"]}}}, "behavior.ratings.paths: '/nowhere/ratings.csv' does not exist"),
-        ({"behavior": {"observers": {"frontend": {"arch": "nonet"}}}}, "behavior.observers.frontend.arch: 'nonet' is not a timm architecture"),
-        ({"behavior": {"observers": {"population": {"confusion_strength_min": 0.9, "confusion_strength_max": 0.2}}}}, "behavior.observers.population: ObserverPopulation: out of range: confusion_strength_min"),
-    ],
-)
-def test_config_the_workflow_cannot_use_stops_before_any_job(tmp_path, config, message):
+@pytest.mark.parametrize(("config", "message"), UNUSABLE_CONFIGS)
+def test_config_the_workflow_cannot_use_is_named(tmp_path, config, message):
+    from varemotion.config import ConfigError, check_config, load_schema
+
+    config = in_process_config(tmp_path, config)
+    with pytest.raises(ConfigError) as caught:
+        check_config(config, load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml"))
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(("config", "message"), [SCHEMA_ERRORS[0], UNUSABLE_CONFIGS[0], UNUSABLE_CONFIGS[-1]])
+def test_bad_config_stops_the_workflow_before_any_job(tmp_path, config, message):
     result = snakemake("--dry-run", "--configfile", str(write_config(tmp_path, config)), "--directory", str(tmp_path))
     assert result.returncode != 0
     assert message in result.stdout + result.stderr

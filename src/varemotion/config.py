@@ -118,17 +118,16 @@ def _check_behavior(config: dict, schema: dict) -> None:
 
 
 def workflow_config(repo: str | Path, extra: str | Path | None = None) -> dict:
-    """The workflow's embedded default config, updated key by key from `extra`, with schema defaults.
+    """The workflow's embedded default config, updated recursively from `extra`, with schema defaults.
 
     For scripts outside the workflow (benchmarks) that must use the settings a run would use.
     """
-    from snakemake.utils import validate
+    from snakemake.utils import update_config, validate
 
     repo = Path(repo)
     config = yaml.safe_load((repo / "config" / "config.yaml").read_text())
     if extra:
-        for key, value in yaml.safe_load(Path(extra).read_text()).items():
-            config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
+        update_config(config, yaml.safe_load(Path(extra).read_text()))  # merged as --configfile merges
     validate(config, str(repo / "workflow" / "schemas" / "config.schema.yaml"), set_default=True)
     return config
 
