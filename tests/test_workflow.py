@@ -304,6 +304,8 @@ def check_ratings_source(work: Path, behavior: Path) -> None:
     trials = pd.read_csv(behavior / "trials.csv", keep_default_na=False)
     pd.testing.assert_frame_equal(trials, simulated[:40].reset_index(drop=True))
     assert (work / "ratings.csv").read_bytes() == before
+    participants = pd.read_csv(behavior / "ratings" / "participants.csv")
+    assert set(participants["subject_id"]) == set(ratings["participant"]) and not participants["excluded"].any()
 
     ratings.loc[7, "stimulus_id"] = "no-such-face"
     ratings.to_csv(work / "ratings.csv", index=False)

@@ -130,7 +130,9 @@ rule ingest_ratings:
         ratings=config["behavior"]["ratings"]["paths"],
         manifest="results/stimuli/manifest.csv",
     output:
-        "results/behavior/ratings/trials.csv",
+        trials="results/behavior/ratings/trials.csv",
+        catch="results/behavior/ratings/catch.csv",
+        participants="results/behavior/ratings/participants.csv",
     log:
         "results/logs/behavior/ingest_ratings.log",
     params:
@@ -138,6 +140,7 @@ rule ingest_ratings:
         format=config["behavior"]["ratings"]["format"],
         column_map=config["behavior"]["ratings"]["column_map"],
         choices=config["behavior"]["ratings"]["choices"],
+        min_catch_accuracy=config["behavior"]["ratings"]["min_catch_accuracy"],
     threads: 1
     conda:
         "../../envs/varemotion.yaml"

@@ -103,6 +103,24 @@ def _json_records(path: Path, text: str, fields) -> pd.DataFrame:
     return records
 
 
+def read_records(path: Path, fields) -> tuple[pd.DataFrame, bool]:
+    """Every record of a jsPsych data file (JSON: the wanted ``fields``; CSV: all columns), and whether it was JSON."""
+    text = read_text(path, JSPSYCH_EXPECTED)
+    is_json = path.suffix.lower() == ".json" or looks_like_json(text)
+    records = _json_records(path, text, fields) if is_json else read_table(path, JSPSYCH_EXPECTED, text=text)
+    return records, is_json
+
+
+def subject_ids(records, path, fields, subject_id) -> pd.Series:
+    """The subject id of every record (from its field, or the ``subject_id`` argument)."""
+    return _subjects(records, path, fields, subject_id)
+
+
+def button_emotions(choices, emotions) -> tuple[str, ...]:
+    """The emotion of each response button, in order (``choices``, default ``emotions``)."""
+    return _buttons(choices, emotions)
+
+
 def _require_fields(records, path, wanted, fields, is_json) -> None:
     if not is_json:
         require_columns(records, path, wanted, fields)
@@ -143,10 +161,7 @@ def parse_jspsych(path, emotions, subject_id=None, choices=None, column_map=None
     emotions = check_emotions(emotions)
     buttons = _buttons(choices, emotions)
     fields = resolve_column_map(column_map, JSPSYCH_FIELDS)
-    text = read_text(path, JSPSYCH_EXPECTED)
-    is_json = path.suffix.lower() == ".json" or looks_like_json(text)
-    records = (_json_records(path, text, [*fields.values(), OLD_RESPONSE_FIELD]) if is_json
-               else read_table(path, JSPSYCH_EXPECTED, text=text))
+    records, is_json = read_records(path, [*fields.values(), OLD_RESPONSE_FIELD])
     if fields["response"] not in records.columns and "response" not in (column_map or {}) \
             and OLD_RESPONSE_FIELD in records.columns:
         fields["response"] = OLD_RESPONSE_FIELD

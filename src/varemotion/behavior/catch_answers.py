@@ -1,0 +1,84 @@
+"""Answers to catch trials in jsPsych data, and participants excluded for failing them.
+
+The exported experiment records a catch trial with ``catch_id`` and ``expected_response`` (and no
+``stimulus_id``, so the rating readers skip it). :func:`read_catch_answers` reads those records;
+:func:`catch_accuracy` gives each participant's share of correct answers, and
+:func:`exclude_inattentive` drops the trials of participants below a minimum accuracy.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .jspsych import JSPSYCH_FIELDS, button_emotions, read_records, subject_ids
+from .labels import parse_responses
+from .trials import check_emotions, text_values
+
+CATCH_FIELDS = ("catch_id", "expected_response")
+CATCH_ANSWER_COLUMNS = ["subject_id", "catch_id", "expected_response", "response", "correct"]
+
+
+def read_catch_answers(path: str | os.PathLike[str], emotions, subject_id: str | None = None, choices=None
+                       ) -> pd.DataFrame:
+    """The catch trials of a jsPsych data file, one row each (columns :data:`CATCH_ANSWER_COLUMNS`).
+
+    Files without catch trials give an empty table. Responses are read as in
+    :func:`~varemotion.behavior.read_jspsych` (button index or emotion name); raises DataError for
+    bad values, naming the file, line and field.
+    """
+    path, emotions = Path(path), check_emotions(emotions)
+    fields = dict(JSPSYCH_FIELDS)
+    records, _ = read_records(path, [*fields.values(), *CATCH_FIELDS])
+    if "catch_id" not in records.columns:
+        return pd.DataFrame(columns=CATCH_ANSWER_COLUMNS)
+    catch = (text_values(records["catch_id"]) != "").to_numpy()
+    subjects = subject_ids(records, path, fields, subject_id)[catch].to_numpy(dtype=object)
+    rows = records[catch].reset_index(drop=True)
+    if rows.empty:
+        return pd.DataFrame(columns=CATCH_ANSWER_COLUMNS)
+    response = parse_responses(rows, fields["response"], emotions, button_emotions(choices, emotions),
+                               "button index").to_numpy(dtype=object)
+    expected = parse_responses(rows, "expected_response", emotions).to_numpy(dtype=object)
+    return pd.DataFrame({"subject_id": subjects, "catch_id": text_values(rows["catch_id"]).to_numpy(),
+                         "expected_response": expected, "response": response,
+                         "correct": response == expected}, columns=CATCH_ANSWER_COLUMNS)
+
+
+def catch_accuracy(answers: pd.DataFrame) -> pd.Series:
+    """Each participant's share of correct catch answers (indexed by subject_id)."""
+    return answers.groupby("subject_id")["correct"].mean().astype(float)
+
+
+def exclude_inattentive(trials: pd.DataFrame, answers: pd.DataFrame, min_accuracy: float
+                        ) -> tuple[pd.DataFrame, list[str]]:
+    """Trials without the participants whose catch accuracy is below ``min_accuracy``, and those ids.
+
+    Participants without catch trials are kept.
+    """
+    accuracy = catch_accuracy(answers)
+    excluded = sorted(accuracy.index[accuracy.to_numpy() < float(min_accuracy)].astype(str))
+    keep = ~trials["subject_id"].astype(str).isin(excluded).to_numpy()
+    return trials[keep].reset_index(drop=True), excluded
+
+
+def all_catch_answers(paths, emotions, choices=None) -> pd.DataFrame:
+    """The catch answers of several jsPsych files, in one table."""
+    tables = [t for t in (read_catch_answers(p, emotions, choices=choices) for p in paths) if len(t)]
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=CATCH_ANSWER_COLUMNS)
+
+
+def participant_table(trials: pd.DataFrame, answers: pd.DataFrame, excluded) -> pd.DataFrame:
+    """One row per participant: rating trials, catch trials, catch accuracy and whether excluded."""
+    subjects = sorted(set(trials["subject_id"].astype(str)) | set(answers["subject_id"].astype(str)))
+    accuracy = catch_accuracy(answers) if len(answers) else pd.Series(dtype=float)
+    return pd.DataFrame({
+        "subject_id": subjects,
+        "n_trials": [int((trials["subject_id"].astype(str) == s).sum()) for s in subjects],
+        "n_catch_trials": [int((answers["subject_id"].astype(str) == s).sum()) for s in subjects],
+        "catch_accuracy": [float(accuracy.get(s, np.nan)) for s in subjects],
+        "excluded": [s in set(excluded) for s in subjects],
+    })
