@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from varemotion.atomic import replace_directory
 from varemotion.behavior import DesignSettings, design_trials, read_jspsych
 from varemotion.emotions import BASIC_EMOTIONS
 from varemotion.experiment import (
@@ -24,7 +25,6 @@ from varemotion.experiment import (
     timeline_script,
     write_psychopy_conditions,
 )
-from varemotion.experiment.folders import replace_directory
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE_DIR = REPO / "resources" / "jspsych"

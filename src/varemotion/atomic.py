@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -27,3 +28,47 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], o
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def umask() -> int:
+    """The process's file-creation mask (read without changing it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def replace_directory(out_dir: str | os.PathLike[str], build: Callable[[Path], object]) -> Path:
+    """Call ``build(folder)`` on an empty folder next to ``out_dir``, then put it in place of ``out_dir``.
+
+    An existing ``out_dir`` is replaced as a whole. On any error the new folder is removed and
+    ``out_dir`` is left as it was.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"{out_dir} exists and is not a folder")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.", suffix=".tmp"))
+    try:
+        os.chmod(staging, 0o777 & ~umask())
+        build(staging)
+        _swap_into_place(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def _swap_into_place(staging: Path, out_dir: Path) -> None:
+    """Move ``staging`` to ``out_dir``; an existing ``out_dir`` is moved aside first and deleted after."""
+    if not out_dir.exists():
+        os.replace(staging, out_dir)
+        return
+    old = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.", suffix=".old"))
+    old.rmdir()
+    os.replace(out_dir, old)
+    try:
+        os.replace(staging, out_dir)
+    except BaseException:
+        os.replace(old, out_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

@@ -10,8 +10,6 @@ PNG per stimulus; `read_manifest` checks a manifest before anything downstream u
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +18,9 @@ import pandas as pd
 import torch
 from PIL import Image
 
-from varemotion.atomic import write_atomically
+from varemotion.atomic import replace_directory, write_atomically
+from varemotion.data import DataError
+from varemotion.entropy import entropy_bits
 from varemotion.manifest import (
     MANIFEST_COLUMNS,
     SETTINGS_COLUMNS,
@@ -28,8 +28,6 @@ from varemotion.manifest import (
     manifest_columns,
     probability_column,
 )
-from varemotion.entropy import entropy_bits
-from varemotion.data import DataError
 from varemotion.models.evaluation import predict_proba
 from varemotion.sampling.filters import keep_controversial, keep_uncertainty
 from varemotion.sampling.sets import KINDS, SampleSet
@@ -122,19 +120,13 @@ def write_png_folder(ids, images: np.ndarray, png_dir, before_move=None) -> None
     `before_move()`, when given, runs after the PNGs are written and before the move, so that
     files written with the folder are in place only when all of them are.
     """
-    png_dir = Path(png_dir)
-    png_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=png_dir.parent, prefix=f".{png_dir.name}."))
-    try:
+    def build(folder: Path) -> None:
         for image_id, image in zip(ids, images):
-            Image.fromarray(image).save(staging / f"{image_id}.png")
+            Image.fromarray(image).save(folder / f"{image_id}.png")
         if before_move is not None:
             before_move()
-        if png_dir.exists():
-            shutil.rmtree(png_dir)
-        os.replace(staging, png_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+
+    replace_directory(png_dir, build)
 
 
 def write_stimuli(stimuli: Stimuli, images_path, manifest_path, acceptance_path, png_dir) -> None:

@@ -19,8 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from varemotion.atomic import replace_directory
+
 from .checks import check_images
-from .folders import replace_directory, write_text
+from .folders import write_text
 from .jspsych_export import (
     DEFAULT_PROMPT,
     DEFAULT_TITLE,

@@ -27,8 +27,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from varemotion.atomic import replace_directory
+
 from .checks import check_design, check_emotions, check_images, check_labels
-from .folders import copy_file, replace_directory, write_text
+from .folders import copy_file, write_text
 from .page import EXPERIMENT_JS, LIB_SCRIPTS, LIB_STYLESHEET, index_html
 
 DEFAULT_TITLE = "Facial expressions"
