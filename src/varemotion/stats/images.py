@@ -21,12 +21,12 @@ import numpy as np
 import pandas as pd
 
 from varemotion.entropy import entropy_bits
+from varemotion.manifest import entropy_column, probability_column
 from varemotion.stats.outcomes import (
     DEFAULT_THRESHOLDS,
     OutcomeThresholds,
     classify_outcome,
 )
-from varemotion.manifest import entropy_column, probability_column
 
 IMAGE_COLUMNS = ["stimulus_id", "kind", "guide_a", "guide_b", "target_i", "target_j"]
 _SHOWN_IDS = 5
@@ -79,6 +79,17 @@ def response_counts(trials: pd.DataFrame, stimulus_ids: Sequence[str], emotions:
     return counts
 
 
+def response_shares(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's response shares and their entropy in bits; NaN for rows without ratings."""
+    n = counts.sum(axis=1)
+    rated = n > 0
+    shares = np.full(counts.shape, np.nan)
+    shares[rated] = counts[rated] / n[rated, None]
+    entropy = np.full(len(n), np.nan)
+    entropy[rated] = entropy_bits(shares[rated])
+    return shares, entropy
+
+
 def majority(counts: np.ndarray, emotions: Sequence[str]) -> np.ndarray:
     """The most frequent emotion of each row of counts (ties: first in order); '' for rows of zeros."""
     names = np.asarray(list(emotions), dtype=object)[np.argmax(counts, axis=1)]
@@ -101,11 +112,7 @@ def per_image_table(
     stimulus_ids = manifest["stimulus_id"].astype(str).to_numpy()
     counts = response_counts(trials, stimulus_ids, emotions)
     n = counts.sum(axis=1)
-    rated = n > 0
-    shares = np.full(counts.shape, np.nan)
-    shares[rated] = counts[rated] / n[rated, None]
-    entropy = np.full(len(n), np.nan)
-    entropy[rated] = entropy_bits(shares[rated])
+    shares, entropy = response_shares(counts)
     table = pd.DataFrame({c: manifest[c].to_numpy() for c in IMAGE_COLUMNS})
     table["stimulus_id"] = stimulus_ids
     table["n_ratings"] = n

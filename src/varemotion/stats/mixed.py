@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 
-from varemotion.stats.images import emotions_of
 from varemotion.manifest import entropy_column
+from varemotion.stats.images import emotions_of
 
 COEFFICIENT_COLUMNS = ["term", "estimate", "se", "z", "p", "ci_low", "ci_high"]
 FRAME_COLUMNS = ["subject_id", "stimulus_id", "match", "entropy", "entropy_z"]

@@ -30,12 +30,11 @@ from statsmodels.stats.proportion import proportion_confint
 from varemotion.behavior.design import DesignSettings, design_trials
 from varemotion.behavior.simulated_study import simulate_study
 from varemotion.behavior.simulation import ObserverPopulation
-from varemotion.entropy import entropy_bits
 from varemotion.manifest import entropy_column
 
 from .correlation import entropy_correlation
 from .groups import compare_entropy
-from .images import response_counts
+from .images import response_counts, response_shares
 
 POWER_COLUMNS = ["test", "n_participants", "trials_per_participant", "ratings_per_image", "feasible",
                  "n_simulations", "power", "power_ci_low", "power_ci_high", "median_effect", "median_ci_width",
@@ -60,9 +59,7 @@ def correlation_test(classifier: str) -> str:
 
 
 def _human_entropy(trials: pd.DataFrame, stimulus_ids, emotions) -> np.ndarray:
-    counts = response_counts(trials, stimulus_ids, emotions)
-    n = counts.sum(axis=1, keepdims=True)
-    return entropy_bits(counts / np.maximum(n, 1))
+    return response_shares(response_counts(trials, stimulus_ids, emotions))[1]
 
 
 def _run_tests(human: np.ndarray, manifest: pd.DataFrame, classifiers, settings: PowerSettings, seed: int) -> dict:
