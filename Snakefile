@@ -22,6 +22,7 @@ include: "workflow/rules/prior.smk"
 include: "workflow/rules/sampling.smk"
 include: "workflow/rules/behavior.smk"
 include: "workflow/rules/statistics.smk"
+include: "workflow/rules/alignment.smk"
 include: "workflow/rules/figures.smk"
 
 

@@ -1,11 +1,14 @@
 """Train a small classifier on a FER+ copy on the CPU; report test accuracy and the real-vote correlation.
 
-    python benchmarks/ferplus_classifier.py [FERPLUS_ROOT] [--epochs 12] [--arch resnet10t]
+    python benchmarks/ferplus_classifier.py [FERPLUS_ROOT] [--epochs 12] [--arch resnet10t] [--vote-epochs 2]
 
 Besides accuracy against the majority vote, it reports Spearman ρ between the classifier's
 softmax entropy and the entropy of the 10 crowd votes over the test faces (the workflow's
-`ferplus_vote_statistics`). The last line reads `test_accuracy=<fraction> vote_entropy_rho=<ρ>
-rho_ci=<low>,<high> train_seconds=<s> total_seconds=<s>`.
+`ferplus_vote_statistics`). With `--vote-epochs N` the trained model is then fine-tuned for N
+epochs on the training faces' vote distributions (`varemotion.alignment.votes`, as the workflow's
+`ferplus_vote_finetune`) and a second line reports both models. The line after training reads
+`test_accuracy=<fraction> vote_entropy_rho=<ρ> rho_ci=<low>,<high> train_seconds=<s> total_seconds=<s>`;
+the fine-tuning line `finetuned_accuracy=<fraction> rho_before=<ρ> rho_after=<ρ> rho_after_ci=<low>,<high>`.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from pathlib import Path
 
 import torch
 
+from varemotion.alignment.votes import finetune_on_votes, vote_alignment
 from varemotion.data import load_ferplus, load_split, save_splits
 from varemotion.models import fit_classifier, load_classifier, predict_proba
+from varemotion.models.training import TrainConfig
 from varemotion.stats import correlation_table
 from varemotion.stats.votes import vote_entropy_table
 
@@ -37,6 +42,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--labels", choices=["hard", "soft"], default="hard")
+    parser.add_argument("--vote-epochs", type=int, default=0, help="then fine-tune on the vote distributions")
+    parser.add_argument("--vote-lr", type=float, default=5e-4)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None, help="keep weights and metrics here")
     args = parser.parse_args()
@@ -60,6 +67,12 @@ def main() -> None:
         model = load_classifier(out / "model" / "weights.pt")
         votes = vote_entropy_table(split, {"model": predict_proba(model, split.images_float(), torch.device("cpu"))})
         rho = correlation_table(votes, ["model"], ["spearman"], n_resamples=1999, seed=0).iloc[0]
+        if args.vote_epochs:
+            tuned = finetune_on_votes(model, load_split(paths["train"]), TrainConfig(
+                epochs=args.vote_epochs, batch_size=args.batch_size, lr=args.vote_lr, warmup_epochs=0.1),
+                torch.device("cpu"))
+            vote_rho, vote_metrics = vote_alignment({"base": model, "finetuned": tuned}, split, 1999, 0,
+                                                    torch.device("cpu"))
     test = metrics["test"]
     print(json.dumps({"arch": args.arch, "parameters": metrics["parameters"], "epochs": args.epochs,
                       "labels": args.labels, "macro_f1": test["macro_f1"],
@@ -69,6 +82,14 @@ def main() -> None:
         f"rho_ci={rho['ci_low']:.3f},{rho['ci_high']:.3f} train_seconds={metrics['train_seconds']:.0f} "
         f"total_seconds={time.perf_counter() - started:.0f}"
     )
+    if args.vote_epochs:
+        after = vote_rho.set_index("classifier")
+        print(json.dumps(vote_metrics))
+        print(
+            f"finetuned_accuracy={vote_metrics['finetuned']['accuracy']:.4f} rho_before={after.at['base', 'r']:.3f} "
+            f"rho_after={after.at['finetuned', 'r']:.3f} "
+            f"rho_after_ci={after.at['finetuned', 'ci_low']:.3f},{after.at['finetuned', 'ci_high']:.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -69,6 +69,17 @@ def check_config(config: dict, schema: dict) -> None:
         classifier_train_settings(config, name, schema)
     _check_prior(config)
     _check_behavior(config, schema)
+    _check_alignment(config)
+
+
+def _check_alignment(config: dict) -> None:
+    alignment = config["alignment"]
+    unknown = [name for name in alignment["classifiers"] if name not in config["classifiers"]]
+    if unknown:
+        raise ConfigError(f"alignment.classifiers: {unknown} are not configured classifiers; "
+                          f"expected some of {list(config['classifiers'])}")
+    if sum(alignment["group"]["ratio"]) <= 0 or sum(alignment["individual"]["ratio"]) <= 0:
+        raise ConfigError("alignment.group.ratio and alignment.individual.ratio need a positive share somewhere")
 
 
 def _check_prior(config: dict) -> None:

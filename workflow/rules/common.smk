@@ -27,6 +27,8 @@ BASE_CLASSIFIER = config["prior"]["quality"]["classifier"] or CLASSIFIERS[0]
 GUIDE_PAIRS = [(a, b) for a in CLASSIFIERS for b in CLASSIFIERS if a != b]
 # Where the trial table comes from: results/behavior/<simulated|ratings>/trials.csv.
 BEHAVIOR_SOURCE = config["behavior"]["source"]
+ALIGNED = config["alignment"]["classifiers"] or CLASSIFIERS[:1]
+ALIGNMENT_FIGURES = ("alignment_accuracy", "alignment_participants")
 
 
 wildcard_constraints:
@@ -118,6 +120,38 @@ def sample_sets(wildcards=None):
     ]
 
 
+def alignment_settings(level):
+    """One level's fine-tuning settings (group or individual) with the stage's seed."""
+    return {**config["alignment"][level], "seed": config["alignment"]["seed"]}
+
+
+def alignment_models(wildcards):
+    """The models the alignment evaluation compares, and the simulated observers' true parameters."""
+    models = {
+        "base": f"results/models/{wildcards.classifier}/weights.pt",
+        "group": f"results/alignment/{wildcards.classifier}/group/weights.pt",
+        "group_soft": f"results/alignment/{wildcards.classifier}/group_soft/weights.pt",
+        "individual": f"results/alignment/{wildcards.classifier}/individual/weights.pt",
+    }
+    if BEHAVIOR_SOURCE == "simulated":
+        models["observers"] = "results/behavior/simulated/observers.csv"
+    return models
+
+
+def alignment_outputs():
+    """Per aligned classifier: the evaluation and its figures, and with simulated participants the
+    planted-bias figure and the manipulation test."""
+    outputs = []
+    for name in ALIGNED:
+        outputs.append(f"results/alignment/{name}/evaluation/summary.json")
+        outputs += [f for figure_name in ALIGNMENT_FIGURES for f in figure(f"{figure_name}_{name}")]
+        if BEHAVIOR_SOURCE == "simulated":
+            outputs += [*figure(f"alignment_bias_{name}"), *figure(f"manipulation_{name}")]
+        if SOURCE == "ferplus":
+            outputs.append(f"results/alignment/{name}/votes/correlations.csv")
+    return outputs
+
+
 def get_final_outputs():
     outputs = [
         *dataset_splits().values(),
@@ -142,4 +176,4 @@ def get_final_outputs():
         outputs += [f for name in STATISTICS_FIGURES for f in figure(f"{name}_{analysis}")]
     if SOURCE == "ferplus":
         outputs.append("results/stats/ferplus_votes/correlations.csv")
-    return outputs
+    return outputs + alignment_outputs()

@@ -179,3 +179,46 @@ rule statistics_figure:
         "../../envs/varemotion.yaml"
     script:
         "../scripts/statistics_figure.py"
+
+
+rule alignment_figure:
+    input:
+        accuracy="results/alignment/{classifier}/evaluation/accuracy.csv",
+        participants="results/alignment/{classifier}/evaluation/participants.csv",
+        bias="results/alignment/{classifier}/evaluation/bias_recovery.csv",
+        summary="results/alignment/{classifier}/evaluation/summary.json",
+    output:
+        png=report("results/figures/{figure}_{classifier}.png", caption="../report/alignment_figure.rst",
+                   category="Alignment"),
+        pdf="results/figures/{figure}_{classifier}.pdf",
+    log:
+        "results/logs/figures/{figure}_{classifier}.log",
+    wildcard_constraints:
+        figure="alignment_accuracy|alignment_participants|alignment_bias",
+    params:
+        figure=lambda w: w.figure,
+        emotions=config["data"]["emotions"],
+        dpi=config["figures"]["dpi"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/alignment_figure.py"
+
+
+rule manipulation_figure:
+    input:
+        "results/alignment/{classifier}/manipulation/summary.csv",
+    output:
+        png=report("results/figures/manipulation_{classifier}.png", caption="../report/manipulation.rst",
+                   category="Alignment"),
+        pdf="results/figures/manipulation_{classifier}.pdf",
+    log:
+        "results/logs/figures/manipulation_{classifier}.log",
+    params:
+        dpi=config["figures"]["dpi"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/manipulation_figure.py"

@@ -45,7 +45,10 @@ DESIGN_COLUMNS = ("subject_id", "stimulus_id", "is_train")
 class ObserverPopulation:
     """Hyper-parameters of the population that simulated participants are drawn from.
 
-    - ``bias_sd``: b_s,k ~ Normal(0, bias_sd) for each emotion k;
+    - ``bias_sd``: b_s,k ~ Normal(0, bias_sd) for each emotion k. The default, 1.0, makes knowing a
+      participant's parameters worth about 5 points of accuracy at predicting their answers over
+      the population's choice on the default stimuli, the gain of individual over group models in
+      the predecessor study (0.76 → 0.81); with 0.5 it is under 2 points;
     - ``temperature_median``, ``temperature_log_sd``: τ_s ~ LogNormal(log(median), log_sd);
     - ``lapse_mean``, ``lapse_concentration``: λ_s ~ Beta(mean · c, (1 − mean) · c);
     - ``confusion_rate``: the probability that a participant has one confusion a → c (a random
@@ -55,7 +58,7 @@ class ObserverPopulation:
       the reaction-time model; ``speed_log_sd``: speed_s ~ LogNormal(0, speed_log_sd).
     """
 
-    bias_sd: float = 0.5
+    bias_sd: float = 1.0
     temperature_median: float = 1.0
     temperature_log_sd: float = 0.3
     lapse_mean: float = 0.03

@@ -1,0 +1,166 @@
+"""How well base, group and individual models predict each person's responses.
+
+All accuracies are on trials never used in fitting or model selection (the ``held_out`` part):
+
+- per participant (own held-out trials), with Wilcoxon signed-rank tests across participants of
+  group vs base and individual vs group;
+- pooled over everyone's held-out trials and by tertile of the image's human response entropy
+  (the gains of alignment are expected on the ambiguous images);
+- on the original test set (does fine-tuning forget the original task?).
+
+Participants compared on pooled trials are those with an individual model, so every model is
+scored on the same trials. The model–human entropy correlation uses every rated image (the
+images are shared between training and held-out trials). With simulated participants,
+:func:`bias_recovery` compares each participant's planted bias with the logit shift their
+individual model learned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.stats
+from scipy.special import softmax
+from statsmodels.stats.proportion import proportion_confint
+
+from varemotion.alignment.trials import HumanTrials
+from varemotion.behavior.simulation import BIAS_PREFIX
+from varemotion.entropy import entropy_bits
+from varemotion.stats.correlation import entropy_correlation
+
+MODELS = ("base", "group", "group_soft", "individual")
+TERTILES = ("entropy_low", "entropy_middle", "entropy_high")
+ACCURACY_COLUMNS = ["evaluation", "model", "accuracy", "ci_low", "ci_high", "n"]
+
+
+def human_entropy(human: HumanTrials, n_images: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each image's number of ratings and response entropy (bits; NaN when unrated), over all trials."""
+    counts = np.zeros((n_images, len(human.emotions)))
+    np.add.at(counts, (human.table["image"].to_numpy(), human.table["label"].to_numpy()), 1)
+    n = counts.sum(axis=1)
+    entropy = np.full(n_images, np.nan)
+    entropy[n > 0] = entropy_bits(counts[n > 0] / n[n > 0, None])
+    return n, entropy
+
+
+def entropy_tertiles(entropy: np.ndarray, images: np.ndarray) -> np.ndarray:
+    """The tertile (low/middle/high) of each image in ``images``, cut over the distinct images (ties by order)."""
+    distinct = np.unique(images)
+    ranks = pd.Series(entropy[distinct]).rank(method="first").to_numpy()
+    label = np.asarray(TERTILES, dtype=object)[np.minimum((3 * (ranks - 1) / len(distinct)).astype(int), 2)]
+    return pd.Series(label, index=distinct).reindex(images).to_numpy()
+
+
+def _wilson(correct: np.ndarray, confidence: float) -> dict:
+    n, k = len(correct), int(np.sum(correct))
+    low, high = proportion_confint(k, n, alpha=1 - confidence, method="wilson") if n else (np.nan, np.nan)
+    return {"accuracy": k / n if n else np.nan, "ci_low": low, "ci_high": high, "n": n}
+
+
+def _mean_interval(values: np.ndarray, confidence: float) -> dict:
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    if len(values) < 2:
+        return {"accuracy": float(values.mean()) if len(values) else np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                "n": len(values)}
+    low, high = scipy.stats.t.interval(confidence, len(values) - 1, values.mean(), scipy.stats.sem(values))
+    return {"accuracy": float(values.mean()), "ci_low": low, "ci_high": high, "n": len(values)}
+
+
+def trial_predictions(held_out: pd.DataFrame, logits: Mapping[str, np.ndarray], individual: np.ndarray | None,
+                      subjects: Sequence[str]) -> pd.DataFrame:
+    """Whether each model's most probable emotion is each held-out trial's response (one column per model)."""
+    table = held_out[["subject_id", "image", "label"]].reset_index(drop=True)
+    for name, values in logits.items():
+        table[name] = values.argmax(axis=1)[table["image"]] == table["label"]
+    if individual is not None:
+        row = pd.Index(subjects).get_indexer(table["subject_id"])
+        has = row >= 0
+        hits = np.full(len(table), np.nan)
+        hits[has] = individual.argmax(axis=2)[row[has], table["image"][has]] == table["label"][has]
+        table["individual"] = hits
+    return table
+
+
+def participant_table(human: HumanTrials, predictions: pd.DataFrame, models: Sequence[str]) -> pd.DataFrame:
+    """One row per subject: trial counts and each model's accuracy on the subject's held-out trials."""
+    counts = human.table.groupby("subject_id", sort=False)["part"].value_counts().unstack(fill_value=0)
+    accuracy = predictions.groupby("subject_id", sort=False)[list(models)].mean()
+    table = pd.DataFrame({"subject_id": human.subjects})
+    table["n_train"] = counts.reindex(human.subjects).get("train", 0).to_numpy()
+    table["n_held_out"] = counts.reindex(human.subjects).get("held_out", 0).to_numpy()
+    for name in models:
+        table[f"acc_{name}"] = accuracy[name].reindex(human.subjects).to_numpy(dtype=float)
+    return table
+
+
+def accuracy_table(predictions: pd.DataFrame, participants: pd.DataFrame, tertile: np.ndarray,
+                   test_hits: Mapping[str, np.ndarray], models: Sequence[str], confidence: float) -> pd.DataFrame:
+    """The long accuracy table (:data:`ACCURACY_COLUMNS`) over participants with an individual model."""
+    compared = predictions["individual"].notna() if "individual" in predictions else np.ones(len(predictions), bool)
+    rows = []
+    for name in models:
+        hits = predictions.loc[compared, name].to_numpy(dtype=float)
+        rows.append({"evaluation": "held_out_trials", "model": name, **_wilson(hits, confidence)})
+        with_model = participants["acc_individual"].notna() if "individual" in models else slice(None)
+        rows.append({"evaluation": "participant_mean", "model": name,
+                     **_mean_interval(participants.loc[with_model, f"acc_{name}"], confidence)})
+        for label in TERTILES:
+            part = (tertile == label) & compared.to_numpy()
+            rows.append({"evaluation": label, "model": name,
+                         **_wilson(predictions.loc[part, name].to_numpy(dtype=float), confidence)})
+    for name, hits in test_hits.items():
+        summary = _mean_interval(hits.mean(axis=1), confidence) if hits.ndim == 2 else _wilson(hits, confidence)
+        if hits.ndim == 2:
+            summary["n"] = hits.shape[1]
+        rows.append({"evaluation": "original_test", "model": name, **summary})
+    return pd.DataFrame(rows, columns=ACCURACY_COLUMNS)
+
+
+def paired_test(better: pd.Series, worse: pd.Series) -> dict:
+    """Wilcoxon signed-rank test (two-sided) of paired per-participant accuracies, and the counts."""
+    keep = better.notna() & worse.notna()
+    difference = (better[keep] - worse[keep]).to_numpy(dtype=float)
+    result = {"n": int(keep.sum()), "n_improved": int((difference > 0).sum()), "n_worse": int((difference < 0).sum()),
+              "median_difference": float(np.median(difference)) if len(difference) else np.nan,
+              "statistic": np.nan, "p": np.nan}
+    if (difference != 0).sum() >= 1:
+        test = scipy.stats.wilcoxon(difference)
+        result |= {"statistic": float(test.statistic), "p": float(test.pvalue)}
+    return result
+
+
+def entropy_correlations(probabilities: Mapping[str, np.ndarray], entropy: np.ndarray, n_ratings: np.ndarray,
+                         min_ratings: int, n_resamples: int, confidence: float, seed: int) -> pd.DataFrame:
+    """Spearman ρ of each model's entropy with human entropy over images with ≥ ``min_ratings`` ratings."""
+    keep = n_ratings >= min_ratings
+    rows = []
+    for name, p in probabilities.items():
+        result = entropy_correlation(entropy_bits(p[keep]), entropy[keep], "spearman", n_resamples, confidence, seed)
+        rows.append({"model": name, **result.to_dict()})
+    return pd.DataFrame(rows)
+
+
+def bias_recovery(observers: pd.DataFrame, subjects: Sequence[str], individual: np.ndarray, group: np.ndarray,
+                  emotions: Sequence[str]) -> tuple[pd.DataFrame, dict]:
+    """Planted bias vs learned logit shift (individual − group, mean over images), both centred over emotions."""
+    planted = observers.set_index(observers["subject_id"].astype(str)).reindex(list(subjects))
+    planted = planted[[BIAS_PREFIX + e for e in emotions]].to_numpy(dtype=float)
+    planted -= planted.mean(axis=1, keepdims=True)
+    learned = (individual - group[None]).mean(axis=1)
+    learned -= learned.mean(axis=1, keepdims=True)
+    table = pd.DataFrame({"subject_id": np.repeat(list(subjects), len(emotions)),
+                          "emotion": np.tile(list(emotions), len(subjects)),
+                          "planted": planted.ravel(), "learned": learned.ravel()})
+    if len(table) < 3:
+        return table, {"r": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "n": len(table)}
+    test = scipy.stats.pearsonr(table["planted"], table["learned"])
+    interval = test.confidence_interval()
+    return table, {"r": float(test.statistic), "ci_low": float(interval.low), "ci_high": float(interval.high),
+                   "p": float(test.pvalue), "n": len(table)}
+
+
+def probabilities_of(logits: np.ndarray) -> np.ndarray:
+    return softmax(np.asarray(logits, dtype=np.float64), axis=-1)

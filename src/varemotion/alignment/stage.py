@@ -1,0 +1,195 @@
+"""The alignment stage from files to files: one function per workflow rule."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from varemotion.alignment.evaluation import (
+    accuracy_table,
+    bias_recovery,
+    entropy_correlations,
+    entropy_tertiles,
+    human_entropy,
+    paired_test,
+    participant_table,
+    probabilities_of,
+    trial_predictions,
+)
+from varemotion.alignment.group import finetune_group
+from varemotion.alignment.individual import train_individual_models
+from varemotion.alignment.manipulation import (
+    answer,
+    control_rows,
+    manipulation_stimuli,
+    most_different_pairs,
+    outcome_summary,
+)
+from varemotion.alignment.models import load_individual_models, save_individual_models
+from varemotion.alignment.training import FinetuneSettings
+from varemotion.alignment.trials import HumanTrials, human_trials
+from varemotion.atomic import write_atomically
+from varemotion.behavior import read_trial_table
+from varemotion.behavior.frontend import frontend_logits
+from varemotion.behavior.simulated_study import read_observers
+from varemotion.data import load_split
+from varemotion.data.splits import images_to_float
+from varemotion.device import select_device
+from varemotion.models.classifier import load_classifier, save_classifier
+from varemotion.models.evaluation import predict_logits
+from varemotion.stats.summary import jsonable
+from varemotion.stimuli import read_manifest, read_stimulus_images
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HumanData:
+    """The stimulus images (float, in the order of ``ids``) and the indexed human trials."""
+
+    ids: np.ndarray
+    images: torch.Tensor
+    human: HumanTrials
+
+
+def read_human_data(stimuli_path, trials_path, emotions, validation_fraction: float, seed: int) -> HumanData:
+    ids, images = read_stimulus_images(stimuli_path)
+    trials = read_trial_table(trials_path, emotions, ids)
+    return HumanData(ids, images_to_float(images), human_trials(trials, ids, emotions, validation_fraction, seed))
+
+
+def finetune_settings(settings: dict) -> FinetuneSettings:
+    return FinetuneSettings(**{k: settings[k] for k in ("epochs", "batch_size", "lr", "samples_per_epoch", "seed")})
+
+
+def write_json(path, payload: dict) -> None:
+    write_atomically(path, lambda h: h.write(json.dumps(jsonable(payload), indent=2).encode() + b"\n"))
+
+
+def run_group(base_weights, stimuli_path, trials_path, train_split, out_dir, settings: dict, soft: bool,
+              validation_fraction: float, gpus: int = 0) -> None:
+    """Fine-tune the group model (hard or soft labels) and write it with its training history."""
+    device = select_device(gpus)
+    base = load_classifier(base_weights)
+    data = read_human_data(stimuli_path, trials_path, base.config.emotions, validation_fraction, settings["seed"])
+    split = load_split(train_split)
+    started = time.perf_counter()
+    model, result = finetune_group(base, data.images, data.human, split.images_float(), split.labels,
+                                   finetune_settings(settings), settings["ratio"], soft, device)
+    log.info("group model (%s labels): best epoch %d of %d", "soft" if soft else "hard", result.best_epoch,
+             settings["epochs"])
+    save_classifier(model, out_dir)
+    write_json(Path(out_dir) / "history.json", {"soft": soft, "best_epoch": result.best_epoch, "settings": settings,
+                                                "seconds": time.perf_counter() - started, "history": result.history})
+
+
+def run_individual(group_weights, stimuli_path, trials_path, train_split, weights_path, history_path,
+                   settings: dict, validation_fraction: float, gpus: int = 0) -> None:
+    """Train every eligible participant's individual model at once and write them."""
+    device = select_device(gpus)
+    group = load_classifier(group_weights)
+    data = read_human_data(stimuli_path, trials_path, group.config.emotions, validation_fraction, settings["seed"])
+    split = load_split(train_split)
+    started = time.perf_counter()
+    models, result = train_individual_models(
+        group, data.images, data.human, split.images_float(), split.labels, finetune_settings(settings),
+        settings["ratio"], settings["min_train_trials"], settings["trainable"], device=device)
+    seconds = time.perf_counter() - started
+    log.info("%d individual models in %.1f s", len(models), seconds)
+    save_individual_models(models, weights_path)
+    write_json(history_path, {"subjects": models.subjects, "best_epoch": result.best_epoch.tolist(),
+                              "settings": settings, "seconds": seconds, "history": result.history})
+
+
+def run_evaluation(models: dict, individual_path, stimuli_path, trials_path, test_split, out_dir, stats: dict,
+                   validation_fraction: float, seed: int, observers_path=None, gpus: int = 0) -> dict:
+    """Score base, group (hard and soft) and individual models; write the tables and ``summary.json``.
+
+    ``models`` maps base, group and group_soft to weight files.
+    """
+    device = select_device(gpus)
+    classifiers = {name: load_classifier(path) for name, path in models.items()}
+    group = classifiers["group"]
+    emotions = list(group.config.emotions)
+    data = read_human_data(stimuli_path, trials_path, emotions, validation_fraction, seed)
+    individual = load_individual_models(individual_path, group)
+    test = load_split(test_split)
+    logits = {name: predict_logits(model, data.images, device) for name, model in classifiers.items()}
+    own = individual.logits(data.images, device).numpy()
+    test_hits = {name: predict_logits(model, test.images_float(), device).argmax(1) == test.labels
+                 for name, model in classifiers.items()}
+    test_hits["individual"] = individual.logits(test.images_float(), device).numpy().argmax(2) == test.labels[None]
+
+    held_out = data.human.part("held_out")
+    predictions = trial_predictions(held_out, logits, own, individual.subjects)
+    names = [*classifiers, "individual"]
+    participants = participant_table(data.human, predictions, names)
+    n_ratings, entropy = human_entropy(data.human, len(data.ids))
+    tertile = entropy_tertiles(entropy, predictions["image"].to_numpy())
+    accuracy = accuracy_table(predictions, participants, tertile, test_hits, names, stats["confidence"])
+    probabilities = {name: probabilities_of(value) for name, value in logits.items()}
+    probabilities["individual"] = probabilities_of(own).mean(axis=0)
+    correlations = entropy_correlations(probabilities, entropy, n_ratings, stats["min_ratings"],
+                                        stats["n_resamples"], stats["confidence"], stats["seed"])
+    summary = {
+        "n_participants": len(participants), "n_individual_models": len(individual),
+        "tests": {"group_vs_base": paired_test(participants["acc_group"], participants["acc_base"]),
+                  "individual_vs_group": paired_test(participants["acc_individual"], participants["acc_group"])},
+        "accuracy": {f"{r.evaluation}/{r.model}": r.accuracy for r in accuracy.itertuples()},
+        "entropy_correlation": {r.model: {"rho": r.r, "ci_low": r.ci_low, "ci_high": r.ci_high,
+                                          "p": r.p_permutation, "n": r.n} for r in correlations.itertuples()},
+    }
+    bias = pd.DataFrame(columns=["subject_id", "emotion", "planted", "learned"])
+    if observers_path:
+        bias, summary["bias_recovery"] = bias_recovery(read_observers(observers_path), individual.subjects, own,
+                                                       logits["group"], emotions)
+    out_dir = Path(out_dir)
+    tables = {"participants": participants, "accuracy": accuracy, "correlations": correlations, "bias_recovery": bias}
+    for name, table in tables.items():
+        write_atomically(out_dir / f"{name}.csv", lambda h, t=table: t.to_csv(h, index=False, float_format="%.6g"))
+    write_json(out_dir / "summary.json", summary)
+    return summary
+
+
+def run_manipulation(prior_dir, group_weights, individual_path, frontend_weights, stimuli_path, stimulus_logits,
+                     manifest_path, observers_path, out_dir, settings: dict, sampler: dict, max_batch: int, min_prob: float,
+                     gpus: int = 0) -> dict:
+    """Sample with pairs of individual models, let the simulated observers answer, compare with the control."""
+    from varemotion.diffusion import load_prior
+
+    device = select_device(gpus)
+    group = load_classifier(group_weights)
+    emotions = list(group.config.emotions)
+    individual = load_individual_models(individual_path, group)
+    observers = read_observers(observers_path)
+    stimulus_images = images_to_float(read_stimulus_images(stimuli_path)[1])
+    shifts = (individual.logits(stimulus_images, device).numpy() - predict_logits(group, stimulus_images, device)).mean(1)
+    pairs = most_different_pairs(individual.subjects, shifts - shifts.mean(1, keepdims=True), settings["n_pairs"])
+    prior = load_prior(prior_dir).to(device)
+    images, stimuli = manipulation_stimuli(prior, individual, pairs, settings["n_per_pair"], min_prob, sampler,
+                                           max_batch, settings["seed"], device)
+    log.info("%d of %d manipulation images pass the controversial filter", len(stimuli),
+             len(pairs) * settings["n_per_pair"] * len(emotions) * (len(emotions) - 1))
+    new_logits = frontend_logits(load_classifier(frontend_weights), stimuli["stimulus_id"], images, device)
+    logits = pd.concat([pd.read_csv(stimulus_logits, dtype={"stimulus_id": str}), new_logits]).set_index("stimulus_id")
+    rng = np.random.default_rng(settings["seed"])
+    control = control_rows(read_manifest(manifest_path), stimuli, settings["seed"])
+    outcomes = pd.concat([answer(stimuli, logits[emotions], observers, "manipulated", rng),
+                          answer(control, logits[emotions], observers, "control", rng)], ignore_index=True)
+    summary_table, summary = outcome_summary(outcomes)
+    summary["pairs"] = [list(p) for p in pairs]
+    out_dir = Path(out_dir)
+    write_atomically(out_dir / "images.npz", lambda h: np.savez_compressed(
+        h, images=images, stimulus_ids=stimuli["stimulus_id"].to_numpy(dtype=str)))
+    write_atomically(out_dir / "stimuli.csv", lambda h: stimuli.to_csv(h, index=False, float_format="%.6g"))
+    write_atomically(out_dir / "outcomes.csv", lambda h: outcomes.to_csv(h, index=False))
+    write_atomically(out_dir / "summary.csv", lambda h: summary_table.to_csv(h, index=False, float_format="%.6g"))
+    write_json(out_dir / "summary.json", summary)
+    return summary

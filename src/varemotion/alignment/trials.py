@@ -1,0 +1,72 @@
+"""Human trials as fine-tuning data: each trial's image row and response, and its part.
+
+Every trial of the trial table falls in one part: ``train`` (fitted), ``validation`` (a share of
+each participant's training trials, held out from fitting to choose the best epoch) or
+``held_out`` (``is_train`` false: only ever used for evaluation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+PARTS = ("train", "validation", "held_out")
+
+
+@dataclass
+class HumanTrials:
+    """The trial table with ``image`` (row of the stimulus images), ``label`` (response index) and ``part``."""
+
+    table: pd.DataFrame
+    emotions: tuple[str, ...]
+
+    def part(self, name: str) -> pd.DataFrame:
+        return self.table[self.table["part"] == name]
+
+    @property
+    def subjects(self) -> list[str]:
+        return list(pd.unique(self.table["subject_id"]))
+
+    def training_counts(self) -> pd.Series:
+        """Trials marked is_train (train and validation parts) per subject."""
+        fitted = self.table[self.table["part"] != "held_out"]
+        return fitted.groupby("subject_id", sort=False).size().reindex(self.subjects, fill_value=0)
+
+
+def human_trials(trials: pd.DataFrame, stimulus_ids: Sequence[str], emotions: Sequence[str],
+                 validation_fraction: float, seed: int) -> HumanTrials:
+    """Index a canonical trial table against the stimulus images and split off validation trials.
+
+    Each subject's validation trials are round(``validation_fraction`` × their is_train trials),
+    drawn with ``seed``; a subject with a single training trial keeps it for training.
+    """
+    if not 0 <= validation_fraction < 1:
+        raise ValueError(f"validation_fraction must be in [0, 1), got {validation_fraction}")
+    table = trials[["subject_id", "stimulus_id", "response", "is_train"]].copy().reset_index(drop=True)
+    table["subject_id"] = table["subject_id"].astype(str)
+    image = pd.Index([str(s) for s in stimulus_ids]).get_indexer(table["stimulus_id"].astype(str))
+    label = pd.Index(list(emotions)).get_indexer(table["response"].astype(str))
+    for name, index, where in (("stimulus_id", image, "the stimulus images"), ("response", label, "the emotions")):
+        if (index < 0).any():
+            row = int(np.flatnonzero(index < 0)[0])
+            raise ValueError(f"trial table row {row + 2}: {name} {table.at[row, name]!r} is not among {where}")
+    table["image"], table["label"] = image, label
+    is_train = table["is_train"].astype(bool).to_numpy()
+    part = np.where(is_train, "train", "held_out").astype(object)
+    rng = np.random.default_rng(seed)
+    for rows in table[is_train].groupby("subject_id", sort=True).groups.values():
+        n = round(validation_fraction * len(rows)) if len(rows) > 1 else 0
+        part[rng.choice(np.asarray(rows), size=min(n, len(rows) - 1), replace=False)] = "validation"
+    table["part"] = part
+    return HumanTrials(table=table.drop(columns="is_train"), emotions=tuple(emotions))
+
+
+def response_distributions(trials: pd.DataFrame, n_images: int, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """The images rated in ``trials`` and each one's response shares (rows sum to 1)."""
+    counts = np.zeros((n_images, n_classes))
+    np.add.at(counts, (trials["image"].to_numpy(), trials["label"].to_numpy()), 1)
+    rated = np.flatnonzero(counts.sum(axis=1) > 0)
+    return rated, counts[rated] / counts[rated].sum(axis=1, keepdims=True)

@@ -1,0 +1,145 @@
+# Alignment: group and individual models fine-tuned on the trial table, their evaluation, the
+# manipulation test (simulated participants) and, on FER+, fine-tuning on the crowd votes.
+
+
+rule finetune_group:
+    input:
+        base="results/models/{classifier}/weights.pt",
+        stimuli="results/stimuli/images.npz",
+        trials="results/behavior/trials.csv",
+        train=lambda w: dataset_splits()["train"],
+    output:
+        weights="results/alignment/{classifier}/{group_model}/weights.pt",
+        config="results/alignment/{classifier}/{group_model}/config.json",
+        history="results/alignment/{classifier}/{group_model}/history.json",
+    log:
+        "results/logs/alignment/{classifier}_{group_model}.log",
+    benchmark:
+        "results/benchmarks/alignment/{classifier}_{group_model}.tsv"
+    wildcard_constraints:
+        group_model="group|group_soft",
+    params:
+        settings=lambda w: alignment_settings("group"),
+        soft=lambda w: w.group_model == "group_soft",
+        validation_fraction=config["alignment"]["validation_fraction"],
+    threads: max(1, all_cores() // 2)
+    resources:
+        gpu=1,
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/finetune_group.py"
+
+
+rule individual_models:
+    input:
+        group="results/alignment/{classifier}/group/weights.pt",
+        stimuli="results/stimuli/images.npz",
+        trials="results/behavior/trials.csv",
+        train=lambda w: dataset_splits()["train"],
+    output:
+        weights="results/alignment/{classifier}/individual/weights.pt",
+        history="results/alignment/{classifier}/individual/history.json",
+    log:
+        "results/logs/alignment/{classifier}_individual.log",
+    benchmark:
+        "results/benchmarks/alignment/{classifier}_individual.tsv"
+    params:
+        settings=lambda w: alignment_settings("individual"),
+        validation_fraction=config["alignment"]["validation_fraction"],
+    threads: all_cores()
+    resources:
+        gpu=1,
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/individual_models.py"
+
+
+rule alignment_evaluation:
+    input:
+        unpack(alignment_models),
+        stimuli="results/stimuli/images.npz",
+        trials="results/behavior/trials.csv",
+        test=lambda w: dataset_splits()["test"],
+    output:
+        participants="results/alignment/{classifier}/evaluation/participants.csv",
+        accuracy=report("results/alignment/{classifier}/evaluation/accuracy.csv",
+                        caption="../report/alignment_accuracy_table.rst", category="Alignment"),
+        correlations="results/alignment/{classifier}/evaluation/correlations.csv",
+        bias_recovery="results/alignment/{classifier}/evaluation/bias_recovery.csv",
+        summary=report("results/alignment/{classifier}/evaluation/summary.json",
+                       caption="../report/alignment_summary.rst", category="Alignment"),
+    log:
+        "results/logs/alignment/{classifier}_evaluation.log",
+    params:
+        validation_fraction=config["alignment"]["validation_fraction"],
+        seed=config["alignment"]["seed"],
+        stats=config["stats"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/alignment_evaluation.py"
+
+
+rule manipulation:
+    input:
+        prior=rules.train_prior.output.weights,
+        group="results/alignment/{classifier}/group/weights.pt",
+        individual="results/alignment/{classifier}/individual/weights.pt",
+        frontend="results/behavior/frontend/weights.pt",
+        logits="results/behavior/frontend/logits.csv",
+        stimuli="results/stimuli/images.npz",
+        manifest="results/stimuli/manifest.csv",
+        observers="results/behavior/simulated/observers.csv",
+    output:
+        images="results/alignment/{classifier}/manipulation/images.npz",
+        stimuli="results/alignment/{classifier}/manipulation/stimuli.csv",
+        outcomes="results/alignment/{classifier}/manipulation/outcomes.csv",
+        table=report("results/alignment/{classifier}/manipulation/summary.csv",
+                     caption="../report/manipulation_table.rst", category="Alignment"),
+        summary="results/alignment/{classifier}/manipulation/summary.json",
+    log:
+        "results/logs/alignment/{classifier}_manipulation.log",
+    benchmark:
+        "results/benchmarks/alignment/{classifier}_manipulation.tsv"
+    params:
+        settings=config["alignment"]["manipulation"],
+        sampling=sampling_params("controversial"),
+        min_prob=config["filters"]["controversial_min_prob"],
+    threads: all_cores()
+    resources:
+        gpu=1,
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/manipulation.py"
+
+
+rule ferplus_vote_finetune:
+    input:
+        base="results/models/{classifier}/weights.pt",
+        train=lambda w: dataset_splits()["train"],
+        test=lambda w: dataset_splits()["test"],
+    output:
+        weights="results/alignment/{classifier}/votes/weights.pt",
+        config="results/alignment/{classifier}/votes/config.json",
+        correlations=report("results/alignment/{classifier}/votes/correlations.csv",
+                            caption="../report/vote_finetune.rst", category="Alignment"),
+        metrics="results/alignment/{classifier}/votes/metrics.json",
+    log:
+        "results/logs/alignment/{classifier}_votes.log",
+    benchmark:
+        "results/benchmarks/alignment/{classifier}_votes.tsv"
+    params:
+        train=config["alignment"]["votes"],
+        n_resamples=config["stats"]["n_resamples"],
+        seed=config["stats"]["seed"],
+    threads: all_cores()
+    resources:
+        gpu=1,
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/ferplus_vote_finetune.py"

@@ -1,0 +1,20 @@
+"""Controversial guidance between pairs of individual models, answered by the simulated observers."""
+
+from pathlib import Path
+
+import torch
+
+from varemotion.alignment.stage import run_manipulation
+from varemotion.logs import log_to_file
+
+
+def main(input, params, output, threads, gpus):
+    torch.set_num_threads(threads)
+    sampling = params["sampling"]
+    run_manipulation(Path(input["prior"]).parent, input["group"], input["individual"], input["frontend"],
+                     input["stimuli"], input["logits"], input["manifest"], input["observers"], Path(output["summary"]).parent,
+                     params["settings"], sampling["sampler"], sampling["max_batch"], params["settings"]["min_prob"] if params["settings"]["min_prob"] is not None else params["min_prob"], gpus)
+
+
+log_to_file(snakemake.log[0])
+main(snakemake.input, snakemake.params, snakemake.output, snakemake.threads, snakemake.resources.get("gpu", 0))
