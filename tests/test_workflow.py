@@ -19,6 +19,7 @@ FIGURES = [
     "pairs_uncertainty_resnet", "pairs_uncertainty_cspdarknet",
     "pairs_controversial_resnet-cspdarknet", "pairs_controversial_cspdarknet-resnet", "power",
     *[f"{name}_{analysis}" for name in ("entropy_scatter", "boundary_control", "outcomes") for analysis in ("study", "null")],
+    *[f"{name}_resnet" for name in ("alignment_accuracy", "alignment_participants", "alignment_bias", "manipulation")],
 ]
 
 # Small enough to run end to end in about a minute on 2 cores.
@@ -44,6 +45,11 @@ TINY_CONFIG = {
         "power": {"participants": [6, 12], "trials_per_participant": [20], "n_simulations": 2, "n_resamples": 99},
     },
     "stats": {"min_ratings": 2, "n_resamples": 199},
+    "alignment": {
+        "group": {"epochs": 1, "samples_per_epoch": 64, "batch_size": 32},
+        "individual": {"epochs": 2, "samples_per_epoch": 32, "batch_size": 16, "min_train_trials": 10},
+        "manipulation": {"n_pairs": 1, "n_per_pair": 1},
+    },
     "figures": {"dpi": 60, "faces_per_class": 3},
 }
 
@@ -81,6 +87,7 @@ SCHEMA_ERRORS = [
     ({"trian": {"epochs": 2}}, "Additional properties are not allowed ('trian'"),
 ]
 UNUSABLE_CONFIGS = [
+    ({"alignment": {"classifiers": ["vgg"]}}, "alignment.classifiers: ['vgg'] are not configured classifiers"),
     ({"classifiers": {"net": {"arch": "resnet_does_not_exist"}}}, "classifiers.net.arch: 'resnet_does_not_exist' is not a timm architecture"),
     ({"data": {"emotions": ["happiness", "contempt"]}}, "data.emotions: ['contempt'] cannot be drawn by the synthetic face renderer"),
     ({"data": {"source": "ferplus"}}, "data.ferplus.root is not set"),
@@ -150,6 +157,7 @@ def test_tiny_end_to_end_run(tmp_path):
     check_stimulus_set(results / "stimuli", TINY_CONFIG)
     check_behavior(results / "behavior", TINY_CONFIG)
     check_statistics(results / "stats")
+    check_alignment(results / "alignment" / "resnet")
     report = tmp_path / "report.html"
     result = snakemake("--configfile", str(config), "--directory", str(tmp_path), "--report", str(report))
     assert result.returncode == 0, result.stderr[-2000:]
@@ -287,6 +295,27 @@ def check_statistics(stats: Path) -> None:
         per_image = pd.read_csv(stats / analysis / "per_image.csv")
         assert summary["images"]["n_images"] == len(per_image) > 0
         assert {"resnet", "cspdarknet"} == set(pd.read_csv(stats / analysis / "correlations.csv")["classifier"])
+
+
+def check_alignment(alignment: Path) -> None:
+    """Both group models, an individual model per participant, the evaluation and the manipulation test."""
+    from varemotion.alignment.evaluation import ACCURACY_COLUMNS
+
+    for model in ("group", "group_soft"):
+        history = json.loads((alignment / model / "history.json").read_text())
+        assert len(history["history"]) == 2 and (alignment / model / "weights.pt").exists()
+    individual = json.loads((alignment / "individual" / "history.json").read_text())
+    assert len(individual["subjects"]) == TINY_CONFIG["behavior"]["design"]["n_participants"]
+    accuracy = pd.read_csv(alignment / "evaluation" / "accuracy.csv")
+    assert list(accuracy.columns) == ACCURACY_COLUMNS and accuracy["accuracy"].between(0, 1).all()
+    assert set(accuracy["model"]) == {"base", "group", "group_soft", "individual"}
+    summary = json.loads((alignment / "evaluation" / "summary.json").read_text())
+    assert summary["tests"]["individual_vs_group"]["n"] == len(individual["subjects"])
+    bias = pd.read_csv(alignment / "evaluation" / "bias_recovery.csv")
+    assert summary["bias_recovery"]["n"] == len(bias) == len(individual["subjects"]) * bias["emotion"].nunique()
+    outcomes = pd.read_csv(alignment / "manipulation" / "outcomes.csv")
+    assert set(outcomes["condition"]) <= {"manipulated", "control"}
+    assert (outcomes["condition"] == "manipulated").sum() == (outcomes["condition"] == "control").sum()
 
 
 def check_ratings_source(work: Path, behavior: Path) -> None:

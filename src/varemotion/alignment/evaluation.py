@@ -147,7 +147,7 @@ def bias_recovery(observers: pd.DataFrame, subjects: Sequence[str], individual: 
                   emotions: Sequence[str]) -> tuple[pd.DataFrame, dict]:
     """Planted bias vs learned logit shift (individual − group, mean over images), both centred over emotions."""
     planted = observers.set_index(observers["subject_id"].astype(str)).reindex(list(subjects))
-    planted = planted[[BIAS_PREFIX + e for e in emotions]].to_numpy(dtype=float)
+    planted = np.array(planted[[BIAS_PREFIX + e for e in emotions]], dtype=float)
     planted -= planted.mean(axis=1, keepdims=True)
     learned = (individual - group[None]).mean(axis=1)
     learned -= learned.mean(axis=1, keepdims=True)
