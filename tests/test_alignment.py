@@ -8,7 +8,13 @@ import torch
 from varemotion.alignment.evaluation import bias_recovery, entropy_tertiles, paired_test
 from varemotion.alignment.group import finetune_group
 from varemotion.alignment.individual import train_individual_models
-from varemotion.alignment.manipulation import most_different_pairs, outcome_summary, pair_outcomes
+from varemotion.alignment.manipulation import (
+    answer,
+    control_rows,
+    most_different_pairs,
+    outcome_summary,
+    pair_outcomes,
+)
 from varemotion.alignment.mixing import draw_evenly, mixed_epoch, mixture_counts
 from varemotion.alignment.models import load_individual_models, save_individual_models
 from varemotion.alignment.training import FinetuneSettings
@@ -91,7 +97,7 @@ def test_batched_training_equals_one_by_one(data, trainable):
                          EMOTIONS, 0.2, 0)
     settings = FinetuneSettings(epochs=2, batch_size=8, lr=1e-3, samples_per_epoch=16, seed=0)
     group = tiny_classifier()
-    kwargs = dict(min_train_trials=10, trainable=trainable, subjects=["s0", "s1", "s2"])
+    kwargs = {"min_train_trials": 10, "trainable": trainable, "subjects": ["s0", "s1", "s2"]}
     batched, result = train_individual_models(group, stimuli, human, original, labels, settings, **kwargs)
     single, single_result = train_individual_models(group, stimuli, human, original, labels, settings, batched=False,
                                                     **kwargs)
@@ -204,3 +210,18 @@ def test_most_different_pairs_are_disjoint_and_furthest_first():
     pairs = most_different_pairs(["a", "b", "c", "d", "e"], shifts, 5)
     assert pairs[0] in (("b", "d"), ("d", "b")) and len(pairs) == 2
     assert len({s for pair in pairs for s in pair}) == 4
+
+
+def test_control_rows_match_each_pair_and_fall_back_to_uncertainty_images():
+    manifest = pd.DataFrame({"stimulus_id": ["u1", "u2", "c1"], "kind": ["uncertainty", "uncertainty", "control"],
+                             "target_i": ["anger", "sadness", ""], "target_j": ["happiness", "anger", ""]})
+    stimuli = pd.DataFrame({"pair": [0, 0, 0, 1], "subject_a": ["s1"] * 3 + ["s3"], "subject_b": ["s2"] * 3 + ["s4"],
+                            "stimulus_id": ["m1", "m2", "m3", "m4"], "target_i": "anger", "target_j": "sadness"})
+    control = control_rows(manifest, stimuli, seed=0)
+    assert control.groupby("pair").size().tolist() == [3, 1]
+    assert set(control["stimulus_id"]) <= {"u1", "u2"}
+    observers = pd.DataFrame({"subject_id": ["s1", "s2"], **{f"bias_{e}": 0.0 for e in EMOTIONS},
+                              "temperature": 1.0, "lapse": 0.0})
+    logits = pd.DataFrame(np.zeros((0, 3)), columns=EMOTIONS)
+    empty = answer(control.iloc[:0], logits, observers, "control", np.random.default_rng(0))
+    assert empty.empty and "outcome" in empty.columns

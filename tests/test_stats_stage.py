@@ -20,7 +20,7 @@ from varemotion.stimuli import MANIFEST_COLUMNS, entropy_column, probability_col
 EMOTIONS = ["anger", "happiness", "sadness"]
 
 
-def simulated_study(n_per_kind=30, null=False):
+def simulated_study(n_per_kind=30, null=False, seed=0):
     """Boundary faces (split between anger and happiness for observers and model) and clear controls."""
     rng = np.random.default_rng(1)
     kinds = ["uncertainty"] * n_per_kind + ["control"] * n_per_kind
@@ -37,7 +37,7 @@ def simulated_study(n_per_kind=30, null=False):
     manifest[entropy_column("net")] = entropy_bits(model)
     design = design_trials(ids, DesignSettings(n_participants=20, trials_per_participant=30, min_ratings_per_stimulus=10))
     trials = simulate_study(design, pd.DataFrame(logits, index=ids, columns=EMOTIONS), ObserverPopulation(),
-                            seed=0, null=null).trials
+                            seed=seed, null=null).trials
     return trials, manifest
 
 
@@ -57,10 +57,14 @@ def test_study_statistics_find_the_planted_effects_and_write_every_table(tmp_pat
 
 
 def test_null_observers_show_no_entropy_correlation():
-    trials, manifest = simulated_study(null=True)
-    statistics = study_statistics(trials, manifest, EMOTIONS, ["net"], StatsSettings(n_resamples=199))
-    spearman = statistics.tables["correlations"].set_index("method").loc["spearman"]
-    assert spearman["ci_low"] < 0 < spearman["ci_high"]
+    # A 95 % interval misses 0 in 1 of 20 null studies; over five, at most one may.
+    covered = []
+    for seed in range(5):
+        trials, manifest = simulated_study(null=True, seed=seed)
+        statistics = study_statistics(trials, manifest, EMOTIONS, ["net"], StatsSettings(n_resamples=199))
+        spearman = statistics.tables["correlations"].set_index("method").loc["spearman"]
+        covered.append(spearman["ci_low"] < 0 < spearman["ci_high"])
+    assert sum(covered) >= 4, covered
 
 
 def test_vote_entropy_table_uses_the_votes_of_the_chosen_emotions():

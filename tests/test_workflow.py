@@ -46,6 +46,7 @@ TINY_CONFIG = {
     },
     "stats": {"min_ratings": 2, "n_resamples": 199},
     "alignment": {
+        "classifiers": ["resnet"],
         "group": {"epochs": 1, "samples_per_epoch": 64, "batch_size": 32},
         "individual": {"epochs": 2, "samples_per_epoch": 32, "batch_size": 16, "min_train_trials": 10},
         "manipulation": {"n_pairs": 1, "n_per_pair": 1},

@@ -8,6 +8,8 @@ MANIFEST_COLUMNS = [
     "scheduler", "num_inference_steps", "guidance_scale", "time_travel", "renoise",
 ]
 SETTINGS_COLUMNS = MANIFEST_COLUMNS[7:]
+#: Kinds of stimulus (and of sample set).
+KINDS = ("uncertainty", "controversial", "control")
 
 
 def probability_column(classifier: str, emotion: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,15 +23,16 @@ from varemotion.atomic import replace_directory, write_atomically
 from varemotion.data import DataError
 from varemotion.entropy import entropy_bits
 from varemotion.manifest import (
+    KINDS,
     MANIFEST_COLUMNS,
     SETTINGS_COLUMNS,
     entropy_column,
     manifest_columns,
     probability_column,
 )
-from varemotion.models.evaluation import predict_proba
-from varemotion.sampling.filters import keep_controversial, keep_uncertainty
-from varemotion.sampling.sets import KINDS, SampleSet
+
+if TYPE_CHECKING:
+    from varemotion.sampling.sets import SampleSet
 
 ACCEPTANCE_COLUMNS = ["kind", "guide_a", "guide_b", "n_sampled", "n_accepted", "accepted_fraction"]
 
@@ -46,6 +48,9 @@ class Stimuli:
 
 def accepted(sample_set: SampleSet, probs: dict[str, np.ndarray], thresholds: dict) -> np.ndarray:
     """Which images of a set pass its kind's filter (controls always do)."""
+    # Imported here: readers of manifests and images should not pay for timm and diffusers.
+    from varemotion.sampling.filters import keep_controversial, keep_uncertainty
+
     if sample_set.kind == "uncertainty":
         mask = keep_uncertainty(probs[sample_set.guides[0]], sample_set.i, sample_set.j, thresholds["uncertainty_min_prob"])
     elif sample_set.kind == "controversial":
@@ -60,6 +65,8 @@ def assemble_stimuli(
     sample_sets: list[SampleSet], classifiers: dict, thresholds: dict, device: torch.device | None = None
 ) -> Stimuli:
     """Score every set with every classifier (on the quantised images), filter, and build the manifest."""
+    from varemotion.models.evaluation import predict_proba
+
     device = device or torch.device("cpu")
     emotions = _common_emotions(sample_sets)
     images, rows, acceptance = [], [], []

@@ -11,6 +11,7 @@ image's targets i and j.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,6 +27,8 @@ from varemotion.models.evaluation import predict_proba
 from varemotion.sampling.filters import keep_controversial
 from varemotion.sampling.pairs import sample_pairs
 from varemotion.sampling.sets import to_uint8
+
+log = logging.getLogger(__name__)
 
 OUTCOMES = ("success", "bias", "failure")
 CONDITIONS = ("manipulated", "control")
@@ -80,7 +83,8 @@ def manipulation_stimuli(prior, models: IndividualModels, pairs: Sequence[tuple[
                          "target_i": emotions[int(i[n])], "target_j": emotions[int(j[n])],
                          "p_a_i": float(p_a[n, i[n]]), "p_b_j": float(p_b[n, j[n]])})
         images.append(to_uint8(samples.images)[keep])
-    return np.concatenate(images), pd.DataFrame(rows)
+    columns = ["pair", "subject_a", "subject_b", "stimulus_id", "target_i", "target_j", "p_a_i", "p_b_j"]
+    return np.concatenate(images), pd.DataFrame(rows, columns=columns)
 
 
 def simulated_responses(logits: np.ndarray, observers: pd.DataFrame, subjects: Sequence[str], emotions: Sequence[str],
@@ -94,10 +98,17 @@ def simulated_responses(logits: np.ndarray, observers: pd.DataFrame, subjects: S
 
 
 def control_rows(manifest: pd.DataFrame, stimuli: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """For each pair, as many group-level controversial stimuli as it has manipulation stimuli."""
+    """For each pair, as many group-level controversial stimuli as it has manipulation stimuli.
+
+    When the stimulus set has no controversial images, the uncertainty images (also guided
+    towards a pair i, j) take their place.
+    """
     pool = manifest[manifest["kind"] == "controversial"]
     if pool.empty:
-        raise ValueError("the stimulus set has no controversial images to serve as the manipulation's control")
+        log.warning("no controversial stimuli: the manipulation's control draws from the uncertainty stimuli")
+        pool = manifest[manifest["kind"] == "uncertainty"]
+    if pool.empty and len(stimuli):
+        raise ValueError("the stimulus set has no guided images to serve as the manipulation's control")
     rng = np.random.default_rng(seed)
     rows = []
     for (index, a, b), group in stimuli.groupby(["pair", "subject_a", "subject_b"], sort=True):
@@ -112,6 +123,8 @@ def control_rows(manifest: pd.DataFrame, stimuli: pd.DataFrame, seed: int) -> pd
 def answer(rows: pd.DataFrame, logits: pd.DataFrame, observers: pd.DataFrame, condition: str,
            rng: np.random.Generator) -> pd.DataFrame:
     """Both observers of each row answer its image; adds responses and the outcome."""
+    if rows.empty:
+        return pd.DataFrame(columns=OUTCOME_COLUMNS)
     emotions = [str(c) for c in logits.columns]
     g = logits.loc[rows["stimulus_id"].astype(str)].to_numpy()
     table = rows.copy()

@@ -19,9 +19,9 @@ import torch
 from varemotion.atomic import write_atomically
 from varemotion.data import DataError
 from varemotion.data.splits import images_to_float
+from varemotion.manifest import KINDS
 from varemotion.sampling.pairs import PairSamples
 
-KINDS = ("uncertainty", "controversial", "control")
 #: Guides per kind; controls have none (unguided) or any number (each guided towards the same class).
 GUIDES_PER_KIND = {"uncertainty": 1, "controversial": 2, "control": None}
 
