@@ -88,8 +88,8 @@ SCHEMA_ERRORS = [
     ({"trian": {"epochs": 2}}, "Additional properties are not allowed ('trian'"),
 ]
 UNUSABLE_CONFIGS = [
-    ({"alignment": {"classifiers": ["vgg"]}}, "alignment.classifiers: ['vgg'] are not configured classifiers"),
     ({"classifiers": {"net": {"arch": "resnet_does_not_exist"}}}, "classifiers.net.arch: 'resnet_does_not_exist' is not a timm architecture"),
+    ({"alignment": {"classifiers": ["vgg"]}}, "alignment.classifiers: ['vgg'] are not configured classifiers"),
     ({"data": {"emotions": ["happiness", "contempt"]}}, "data.emotions: ['contempt'] cannot be drawn by the synthetic face renderer"),
     ({"data": {"source": "ferplus"}}, "data.ferplus.root is not set"),
     ({"data": {"source": "fer2013_csv", "fer2013_csv": {"path": "/nowhere/fer2013.csv"}}}, "data.fer2013_csv.path: '/nowhere/fer2013.csv' does not exist"),
@@ -216,6 +216,7 @@ def test_schema_defaults_of_the_synthetic_faces_are_the_renderer_defaults():
     assert synthetic["jitter"]["default"] == faces.DEFAULT_JITTER
     assert synthetic["noise_std"]["default"] == faces.DEFAULT_NOISE_STD
 
+@pytest.mark.slow
 def test_trained_prior_is_reused_from_the_between_workflow_cache(tmp_path):
     tiny = {**TINY_CONFIG, "data": {"synthetic": {"n_train": 70, "n_val": 14, "n_test": 14, "image_size": 32}}}
     env = {"SNAKEMAKE_OUTPUT_CACHE": str(tmp_path / "cache")}
@@ -348,6 +349,7 @@ def check_ratings_source(work: Path, behavior: Path) -> None:
     write_config(work, TINY_CONFIG)
 
 
+@pytest.mark.slow
 def test_ferplus_source_end_to_end_and_bad_votes_write_nothing(tmp_path):
     from test_data import FERPLUS_ROWS, make_ferplus, tree_hashes
 
