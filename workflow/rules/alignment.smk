@@ -107,7 +107,8 @@ rule manipulation:
     params:
         settings=config["alignment"]["manipulation"],
         sampling=sampling_params("controversial"),
-        min_prob=config["filters"]["controversial_min_prob"],
+        # The stimulus set's controversial filter unless the manipulation sets its own.
+        min_prob=config["alignment"]["manipulation"]["min_prob"] if config["alignment"]["manipulation"]["min_prob"] is not None else config["filters"]["controversial_min_prob"],
     threads: all_cores()
     resources:
         gpu=1,

@@ -13,7 +13,7 @@ def main(input, params, output, threads, gpus):
     sampling = params["sampling"]
     run_manipulation(Path(input["prior"]).parent, input["group"], input["individual"], input["frontend"],
                      input["stimuli"], input["logits"], input["manifest"], input["observers"], Path(output["summary"]).parent,
-                     params["settings"], sampling["sampler"], sampling["max_batch"], params["settings"]["min_prob"] if params["settings"]["min_prob"] is not None else params["min_prob"], gpus)
+                     params["settings"], sampling["sampler"], sampling["max_batch"], params["min_prob"], gpus)
 
 
 log_to_file(snakemake.log[0])
