@@ -25,10 +25,11 @@ import scipy.stats
 from scipy.special import softmax
 from statsmodels.stats.proportion import proportion_confint
 
-from varemotion.alignment.trials import HumanTrials
+from varemotion.alignment.trials import HumanTrials, response_counts
 from varemotion.behavior.simulation import BIAS_PREFIX
 from varemotion.entropy import entropy_bits
 from varemotion.stats.correlation import entropy_correlation
+from varemotion.stats.images import response_shares
 
 MODELS = ("base", "group", "group_soft", "individual")
 TERTILES = ("entropy_low", "entropy_middle", "entropy_high")
@@ -37,12 +38,8 @@ ACCURACY_COLUMNS = ["evaluation", "model", "accuracy", "ci_low", "ci_high", "n"]
 
 def human_entropy(human: HumanTrials, n_images: int) -> tuple[np.ndarray, np.ndarray]:
     """Each image's number of ratings and response entropy (bits; NaN when unrated), over all trials."""
-    counts = np.zeros((n_images, len(human.emotions)))
-    np.add.at(counts, (human.table["image"].to_numpy(), human.table["label"].to_numpy()), 1)
-    n = counts.sum(axis=1)
-    entropy = np.full(n_images, np.nan)
-    entropy[n > 0] = entropy_bits(counts[n > 0] / n[n > 0, None])
-    return n, entropy
+    counts = response_counts(human.table, n_images, len(human.emotions))
+    return counts.sum(axis=1), response_shares(counts)[1]
 
 
 def entropy_tertiles(entropy: np.ndarray, images: np.ndarray) -> np.ndarray:

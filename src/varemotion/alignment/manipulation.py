@@ -21,7 +21,7 @@ import torch
 from statsmodels.stats.proportion import proportion_confint
 
 from varemotion.alignment.models import IndividualModels
-from varemotion.behavior.simulation import choice_probabilities
+from varemotion.behavior.simulation import choice_probabilities, draw_choices
 from varemotion.data.splits import images_to_float
 from varemotion.models.evaluation import predict_proba
 from varemotion.sampling.filters import keep_controversial
@@ -91,10 +91,7 @@ def simulated_responses(logits: np.ndarray, observers: pd.DataFrame, subjects: S
                         rng: np.random.Generator) -> np.ndarray:
     """One answer per image by the simulated observer named in ``subjects`` (same order as ``logits``)."""
     table = observers.set_index(observers["subject_id"].astype(str)).loc[list(subjects)].reset_index(drop=True)
-    probabilities = choice_probabilities(logits, table, emotions)
-    cumulative = probabilities.cumsum(axis=1)
-    chosen = (rng.random(len(cumulative))[:, None] * cumulative[:, -1:] >= cumulative).sum(axis=1)
-    return np.asarray(emotions, dtype=object)[np.minimum(chosen, len(emotions) - 1)]
+    return np.asarray(emotions, dtype=object)[draw_choices(choice_probabilities(logits, table, emotions), rng)]
 
 
 def control_rows(manifest: pd.DataFrame, stimuli: pd.DataFrame, seed: int) -> pd.DataFrame:

@@ -64,9 +64,15 @@ def human_trials(trials: pd.DataFrame, stimulus_ids: Sequence[str], emotions: Se
     return HumanTrials(table=table.drop(columns="is_train"), emotions=tuple(emotions))
 
 
+def response_counts(trials: pd.DataFrame, n_images: int, n_classes: int) -> np.ndarray:
+    """(images × classes) counts of the responses in indexed ``trials`` (columns image and label)."""
+    counts = np.zeros((n_images, n_classes), dtype=np.int64)
+    np.add.at(counts, (trials["image"].to_numpy(), trials["label"].to_numpy()), 1)
+    return counts
+
+
 def response_distributions(trials: pd.DataFrame, n_images: int, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
     """The images rated in ``trials`` and each one's response shares (rows sum to 1)."""
-    counts = np.zeros((n_images, n_classes))
-    np.add.at(counts, (trials["image"].to_numpy(), trials["label"].to_numpy()), 1)
+    counts = response_counts(trials, n_images, n_classes)
     rated = np.flatnonzero(counts.sum(axis=1) > 0)
     return rated, counts[rated] / counts[rated].sum(axis=1, keepdims=True)

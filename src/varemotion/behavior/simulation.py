@@ -221,6 +221,13 @@ def choice_probabilities(logits, observers: pd.DataFrame | pd.Series | ObserverA
     return (1.0 - lapse) * soft + lapse / g.shape[1]
 
 
+def draw_choices(probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One class index per row of ``probabilities`` (N, K), drawn with one uniform number per row."""
+    cumulative = probabilities.cumsum(axis=1)
+    chosen = (rng.random(len(cumulative))[:, None] * cumulative[:, -1:] >= cumulative).sum(axis=1)
+    return np.minimum(chosen, probabilities.shape[1] - 1)
+
+
 def reaction_times(probabilities: np.ndarray, speed: np.ndarray, population: ObserverPopulation,
                    rng: np.random.Generator) -> np.ndarray:
     """rt_ms = t0 + scale · speed · exp(σ · ε) · (1 + k · H(p)) with ε ~ Normal(0, 1), H in bits."""
@@ -276,9 +283,7 @@ def simulate_trials(design: pd.DataFrame, logits, stimulus_ids, emotions, observ
     g = np.zeros((len(design), len(emotions))) if null else logits[stimulus_rows]
     probabilities = choice_probabilities(g, arrays)
     rng = np.random.default_rng(seed)
-    cumulative = probabilities.cumsum(axis=1)
-    chosen = (rng.random(len(design))[:, None] * cumulative[:, -1:] >= cumulative).sum(axis=1)
-    chosen = np.minimum(chosen, len(emotions) - 1)
+    chosen = draw_choices(probabilities, rng)
     rt_ms = reaction_times(probabilities, arrays.speed, population, rng)
     table = pd.DataFrame({
         "subject_id": subjects,
