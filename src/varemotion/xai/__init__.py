@@ -1,0 +1,1 @@
+"""Where models look: saliency maps, face regions, global maps and human attention."""
