@@ -23,6 +23,7 @@ include: "workflow/rules/sampling.smk"
 include: "workflow/rules/behavior.smk"
 include: "workflow/rules/statistics.smk"
 include: "workflow/rules/alignment.smk"
+include: "workflow/rules/xai.smk"
 include: "workflow/rules/figures.smk"
 
 

@@ -20,6 +20,8 @@ FIGURES = [
     "pairs_controversial_resnet-cspdarknet", "pairs_controversial_cspdarknet-resnet", "power",
     *[f"{name}_{analysis}" for name in ("entropy_scatter", "boundary_control", "outcomes") for analysis in ("study", "null")],
     *[f"{name}_resnet" for name in ("alignment_accuracy", "alignment_participants", "alignment_bias", "manipulation")],
+    "xai_iou", "xai_attention", "xai_similarity", "xai_2afc",
+    *[f"xai_{name}_{method}" for name in ("global_maps", "dendrograms") for method in ("cam", "gradcam", "extremal", "lime")],
 ]
 
 # Small enough to run end to end in about a minute on 2 cores.
@@ -50,6 +52,12 @@ TINY_CONFIG = {
         "group": {"epochs": 1, "samples_per_epoch": 64, "batch_size": 32},
         "individual": {"epochs": 2, "samples_per_epoch": 32, "batch_size": 16, "min_train_trials": 10},
         "manipulation": {"n_pairs": 1, "n_per_pair": 1},
+    },
+    "xai": {
+        "n_per_emotion": 2,
+        "lime": {"n_segments": 8, "n_samples": 40},
+        "extremal": {"areas": [0.1, 0.2], "iterations": 10},
+        "people": {"n_per_emotion": 1, "n_subjects": 4, "n_clicks": 3},
     },
     "figures": {"dpi": 60, "faces_per_class": 3},
 }
@@ -96,6 +104,9 @@ UNUSABLE_CONFIGS = [
     ({"classifiers": {"net": {"arch": "resnet10t", "train": {"lr": -1}}}}, "classifiers.net.train.lr"),
     ({"behavior": {"source": "ratings"}}, "behavior.ratings.paths is empty"),
     ({"behavior": {"source": "ratings", "ratings": {"paths": ["/nowhere/ratings.csv"]}}}, "behavior.ratings.paths: '/nowhere/ratings.csv' does not exist"),
+    ({"xai": {"classifiers": ["vgg"]}}, "xai.classifiers: ['vgg'] are not configured classifiers"),
+    ({"xai": {"people": {"source": "data"}}}, "xai.people.clicks is not set"),
+    ({"xai": {"landmarks": "/nowhere/landmarks.csv"}}, "xai.landmarks: '/nowhere/landmarks.csv' does not exist"),
     ({"behavior": {"observers": {"frontend": {"arch": "nonet"}}}}, "behavior.observers.frontend.arch: 'nonet' is not a timm architecture"),
     ({"behavior": {"observers": {"population": {"confusion_strength_min": 0.9, "confusion_strength_max": 0.2}}}}, "behavior.observers.population: ObserverPopulation: out of range: confusion_strength_min"),
 ]
@@ -159,6 +170,7 @@ def test_tiny_end_to_end_run(tmp_path):
     check_behavior(results / "behavior", TINY_CONFIG)
     check_statistics(results / "stats")
     check_alignment(results / "alignment" / "resnet")
+    check_xai(results / "xai", test)
     report = tmp_path / "report.html"
     result = snakemake("--configfile", str(config), "--directory", str(tmp_path), "--report", str(report))
     assert result.returncode == 0, result.stderr[-2000:]
@@ -318,6 +330,34 @@ def check_alignment(alignment: Path) -> None:
     outcomes = pd.read_csv(alignment / "manipulation" / "outcomes.csv")
     assert set(outcomes["condition"]) <= {"manipulated", "control"}
     assert (outcomes["condition"] == "manipulated").sum() == (outcomes["condition"] == "control").sum()
+
+
+def check_xai(xai: Path, test) -> None:
+    """Maps of every classifier and method, global maps scored against the regions, people vs models."""
+    from varemotion.xai.global_maps import load_global_maps
+
+    methods = ("cam", "gradcam", "extremal", "lime")
+    for name in TINY_CONFIG["classifiers"]:
+        with np.load(xai / "maps" / name / "global.npz") as data:
+            assert 0 < len(data["ids"]) <= 7 * TINY_CONFIG["xai"]["n_per_emotion"]
+            for method in methods:
+                maps = data[f"maps_{method}"]
+                assert maps.shape == (len(data["ids"]), 32, 32) and maps.min() >= 0 and maps.max() <= 1
+    scores = pd.read_csv(xai / "global" / "scores.csv")
+    assert set(scores["method"]) == set(methods) and set(scores["classifier"]) == set(TINY_CONFIG["classifiers"])
+    assert "neutral" not in set(scores["emotion"]) and scores["iou"].between(0, 1).all()
+    maps, counts = load_global_maps(xai / "global" / "maps.npz")
+    assert len(maps) >= len(scores)
+    summary = json.loads((xai / "global" / "summary.json").read_text())
+    assert {row["method"] for row in summary["per_method"]} == set(methods)
+    with np.load(xai / "people" / "images.npz") as faces:
+        assert len(faces["ids"]) == 7 and set(faces["ids"]) <= set(test.ids)
+    clicks = pd.read_csv(xai / "people" / "clicks.csv")
+    assert clicks["subject_id"].nunique() == 4 and len(clicks) == 4 * 7 * 3
+    similarity = pd.read_csv(xai / "people" / "similarity.csv")
+    assert len(similarity) == 7 * len(methods) * len(TINY_CONFIG["classifiers"])
+    accuracy = pd.read_csv(xai / "people" / "twoafc_accuracy.csv")
+    assert set(accuracy["who"]) == {"people", *TINY_CONFIG["classifiers"]} and (accuracy["n"] == 4 * 7).all()
 
 
 def check_ratings_source(work: Path, behavior: Path) -> None:

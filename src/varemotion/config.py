@@ -70,6 +70,24 @@ def check_config(config: dict, schema: dict) -> None:
     _check_prior(config)
     _check_behavior(config, schema)
     _check_alignment(config)
+    _check_xai(config)
+
+
+def _check_xai(config: dict) -> None:
+    xai = config["xai"]
+    unknown = [name for name in xai["classifiers"] if name not in config["classifiers"]]
+    if unknown:
+        raise ConfigError(f"xai.classifiers: {unknown} are not configured classifiers; "
+                          f"expected some of {list(config['classifiers'])}")
+    if xai["landmarks"] and not Path(xai["landmarks"]).is_file():
+        raise ConfigError(f"xai.landmarks: {xai['landmarks']!r} does not exist or is not a file")
+    people = xai["people"]
+    if people["source"] == "data":
+        for key in ("clicks", "twoafc"):
+            if not people[key]:
+                raise ConfigError(f"xai.people.{key} is not set; xai.people.source is 'data', so give the path of your file")
+            if not Path(people[key]).is_file():
+                raise ConfigError(f"xai.people.{key}: {people[key]!r} does not exist or is not a file")
 
 
 def _check_alignment(config: dict) -> None:

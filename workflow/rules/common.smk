@@ -29,6 +29,9 @@ GUIDE_PAIRS = [(a, b) for a in CLASSIFIERS for b in CLASSIFIERS if a != b]
 BEHAVIOR_SOURCE = config["behavior"]["source"]
 ALIGNED = config["alignment"]["classifiers"] or CLASSIFIERS[:1]
 ALIGNMENT_FIGURES = ("alignment_accuracy", "alignment_participants")
+XAI = config["xai"]
+EXPLAINED = XAI["classifiers"] or CLASSIFIERS
+XAI_METHODS = XAI["methods"]
 
 
 wildcard_constraints:
@@ -37,6 +40,7 @@ wildcard_constraints:
     guide_a="|".join(CLASSIFIERS),
     guide_b="|".join(CLASSIFIERS),
     split="|".join(SPLITS),
+    method="|".join(("cam", "gradcam", "extremal", "lime")),
 
 
 def dataset_splits(wildcards=None):
@@ -152,6 +156,60 @@ def alignment_outputs():
     return outputs
 
 
+def xai_has_landmarks():
+    """Whether faces can be warped onto a template: the renderer knows its faces, real faces need a file."""
+    return SOURCE == "synthetic" or bool(XAI["landmarks"])
+
+
+def xai_people_enabled():
+    """Simulated people need face regions (landmarks); people's own files need nothing more."""
+    return XAI["people"]["source"] == "data" or xai_has_landmarks()
+
+
+def xai_settings():
+    """What every saliency job passes to its script (a changed value recomputes the maps)."""
+    return {
+        "methods": XAI_METHODS,
+        "lime": XAI["lime"],
+        "extremal": XAI["extremal"],
+        "batch_size": XAI["batch_size"],
+        "seed": XAI["seed"],
+    }
+
+
+def people_files(wildcards=None):
+    """People's own click and 2AFC files (`xai.people.source: data`), so that a changed file reruns."""
+    people = XAI["people"]
+    return {"clicks": people["clicks"], "twoafc": people["twoafc"]} if people["source"] == "data" else {}
+
+
+def xai_figure_inputs(wildcards):
+    """The saved results one figure of the explainability stage is drawn from."""
+    name = wildcards.figure
+    if name in ("xai_attention", "xai_similarity", "xai_2afc"):
+        return {"images": "results/xai/people/images.npz", "attention": "results/xai/people/attention.npz",
+                "similarity": "results/xai/people/similarity.csv", "twoafc": "results/xai/people/twoafc_accuracy.csv",
+                "maps": expand("results/xai/maps/{classifier}/people.npz", classifier=EXPLAINED)}
+    return {"maps": "results/xai/global/maps.npz", "template": "results/xai/global/template.npz",
+            "scores": "results/xai/global/scores.csv"}
+
+
+def xai_outputs():
+    """The explainability stage: global maps against the expressions' regions, and human attention."""
+    if not XAI["enabled"]:
+        return []
+    outputs = []
+    if xai_has_landmarks():
+        outputs.append("results/xai/global/summary.json")
+        outputs += figure("xai_iou")
+        for method in XAI_METHODS:
+            outputs += [*figure(f"xai_global_maps_{method}"), *figure(f"xai_dendrograms_{method}")]
+    if xai_people_enabled():
+        outputs.append("results/xai/people/summary.json")
+        outputs += [f for name in ("xai_attention", "xai_similarity", "xai_2afc") for f in figure(name)]
+    return outputs
+
+
 def get_final_outputs():
     outputs = [
         *dataset_splits().values(),
@@ -176,4 +234,4 @@ def get_final_outputs():
         outputs += [f for name in STATISTICS_FIGURES for f in figure(f"{name}_{analysis}")]
     if SOURCE == "ferplus":
         outputs.append("results/stats/ferplus_votes/correlations.csv")
-    return outputs + alignment_outputs()
+    return outputs + alignment_outputs() + xai_outputs()

@@ -1,0 +1,124 @@
+"""The people side of the explainability stage from files to files: faces, clicks, 2AFC, comparison."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from varemotion.atomic import write_atomically
+from varemotion.data.splits import load_split
+from varemotion.xai.attention import attention_maps, map_similarity, read_clicks, simulate_clicks
+from varemotion.xai.geometry import geometry_of
+from varemotion.xai.stage import load_maps, write_json, write_table
+from varemotion.xai.twoafc import design_twoafc, model_twoafc, percent_correct, read_twoafc, simulate_twoafc
+
+log = logging.getLogger(__name__)
+
+
+def choose_faces(labels: np.ndarray, n_per_emotion: int, n_emotions: int, seed: int) -> np.ndarray:
+    """Up to `n_per_emotion` random faces of each true emotion, in a stable order (emotion, then draw)."""
+    rng = np.random.default_rng(seed)
+    rows = [rng.permutation(np.flatnonzero(labels == k))[:n_per_emotion] for k in range(n_emotions)]
+    return np.concatenate(rows).astype(np.int64)
+
+
+def run_people_images(test_path, landmarks_path, out_path, people: dict, seed: int, template_size: int) -> None:
+    """The test faces people see: drawn per emotion (simulated people) or those named in people's files."""
+    test = load_split(test_path)
+    shape = test.images.shape[1:3]
+    arrays = {}
+    if people["source"] == "data":
+        ids = set(read_clicks(people["clicks"], test.ids, test.emotions, shape, people["column_map"])["stimulus_id"])
+        ids |= set(read_twoafc(people["twoafc"], test.ids, test.emotions, people["column_map"])["stimulus_id"])
+        rows = np.array(sorted(i for i, name in enumerate(test.ids) if name in ids), dtype=np.int64)
+    else:
+        geometry = geometry_of(test, landmarks_path, template_size)
+        rows = choose_faces(test.labels, people["n_per_emotion"], len(test.emotions), seed)
+        arrays = {"region_masks": geometry.image_regions[rows], "face_masks": geometry.face_masks[rows]}
+    arrays.update(ids=test.ids[rows], labels=test.labels[rows], images=test.images[rows],
+                  emotions=np.array(test.emotions))
+    log.info("%d faces for the people", len(rows))
+    write_atomically(out_path, lambda handle: np.savez_compressed(handle, **arrays))
+
+
+def load_people_images(path) -> dict[str, np.ndarray]:
+    """The faces people see, with their ids, labels and (simulated people) regions."""
+    with np.load(path, allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
+
+
+def run_people_data(images_path, frontend_weights, clicks_path, twoafc_path, people: dict, population: dict,
+                    seed: int, gpus: int = 0) -> None:
+    """Click and 2AFC tables: simulated from the faces' regions and the observer model, or read from files."""
+    faces = load_people_images(images_path)
+    emotions = [str(e) for e in faces["emotions"]]
+    shape = faces["images"].shape[1:3]
+    if people["source"] == "data":
+        clicks = read_clicks(people["clicks"], faces["ids"], emotions, shape, people["column_map"])
+        trials = read_twoafc(people["twoafc"], faces["ids"], emotions, people["column_map"])
+    else:
+        clicks, trials = simulate_people(faces, emotions, frontend_weights, people, population, seed, gpus)
+    write_table(clicks, clicks_path)
+    write_table(trials, twoafc_path)
+
+
+def simulate_people(faces: dict, emotions: list[str], frontend_weights, people: dict, population: dict, seed: int,
+                    gpus: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Simulated clicks (regions with noise) and 2AFC answers (the behaviour stage's observer model)."""
+    from varemotion.behavior.simulation import ObserverPopulation, sample_observers
+    from varemotion.data.splits import images_to_float
+    from varemotion.device import select_device
+    from varemotion.models.classifier import load_classifier
+    from varemotion.models.evaluation import predict_logits
+
+    width = faces["images"].shape[2]
+    clicks = simulate_clicks(faces["region_masks"], faces["face_masks"], faces["ids"], faces["labels"], emotions,
+                             n_subjects=people["n_subjects"], n_clicks=people["n_clicks"],
+                             radius=people["radius"] * width, relevance=people["relevance"],
+                             noise_sd=people["noise_sd"] * width, seed=seed)
+    frontend = load_classifier(frontend_weights)
+    logits = predict_logits(frontend, images_to_float(faces["images"]), select_device(gpus))
+    observers = sample_observers(people["n_subjects"], ObserverPopulation(**population), emotions, seed)
+    design = design_twoafc(faces["ids"], faces["labels"], emotions, people["n_subjects"], seed)
+    trials = simulate_twoafc(design, logits, observers, emotions, seed, stimulus_ids=faces["ids"])
+    return clicks, trials
+
+
+def run_attention_comparison(map_paths, images_path, clicks_path, twoafc_path, out: dict, classifiers, methods) -> None:
+    """Human attention maps, their similarity to every model map, and 2AFC accuracy of people and models."""
+    faces = load_people_images(images_path)
+    ids, emotions = faces["ids"], [str(e) for e in faces["emotions"]]
+    shape = faces["images"].shape[1:3]
+    clicks = read_clicks(clicks_path, ids, emotions, shape)
+    trials = read_twoafc(twoafc_path, ids, emotions)
+    human = attention_maps(clicks, ids, shape)
+    similarity, accuracy = [], [percent_correct(trials, "people")]
+    for name, path in zip(classifiers, map_paths):
+        maps = load_maps(path)
+        if maps["ids"].tolist() != ids.tolist():
+            raise ValueError(f"{path}: maps are of other faces than {images_path}; rerun the saliency maps")
+        for method in methods:
+            table = map_similarity(maps[f"maps_{method}"], human, ids)
+            similarity.append(table.assign(classifier=name, method=method))
+        answered = trials.assign(response=model_twoafc(maps["probabilities"], trials, ids, emotions))
+        accuracy.append(percent_correct(answered, name))
+    similarity = pd.concat(similarity, ignore_index=True)
+    accuracy = pd.DataFrame(accuracy)
+    write_atomically(out["attention"], lambda handle: np.savez_compressed(handle, ids=ids, maps=human.astype(np.float32)))
+    write_table(similarity, out["similarity"])
+    write_table(accuracy, out["twoafc_accuracy"])
+    write_json(out["summary"], people_summary(similarity, accuracy))
+
+
+def people_summary(similarity: pd.DataFrame, accuracy: pd.DataFrame) -> dict:
+    """Mean similarity of model to human maps per (classifier, method), and 2AFC percent correct."""
+    means = similarity.groupby(["classifier", "method"])[["spearman", "pearson", "auc"]].mean().reset_index()
+    best = means.loc[means["spearman"].idxmax()] if means["spearman"].notna().any() else None
+    return {
+        "similarity": means.to_dict(orient="records"),
+        "closest_to_people": None if best is None else {"classifier": best["classifier"], "method": best["method"],
+                                                        "spearman": best["spearman"]},
+        "twoafc": accuracy.to_dict(orient="records"),
+    }

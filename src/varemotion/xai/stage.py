@@ -1,0 +1,156 @@
+"""The model side of the explainability stage from files to files: saliency maps and global maps."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import numpy as np
+import pandas as pd
+import torch
+
+from varemotion.atomic import write_atomically
+from varemotion.data.splits import images_to_float, load_split
+from varemotion.device import select_device
+from varemotion.models.classifier import load_classifier
+from varemotion.models.evaluation import predict_proba
+from varemotion.stats.summary import jsonable
+from varemotion.xai.geometry import geometry_of
+from varemotion.xai.global_maps import (
+    global_map,
+    iou_summary,
+    network_correlations,
+    save_global_maps,
+    score_global_maps,
+    select_by_prediction,
+)
+from varemotion.xai.saliency import saliency_maps
+from varemotion.xai.warp import warp_to_template
+
+log = logging.getLogger(__name__)
+
+
+def method_settings(method: str, settings: dict) -> dict:
+    """The keyword arguments of one saliency method from the stage's settings."""
+    if method == "lime":
+        return {**settings["lime"], "seed": settings["seed"]}
+    if method == "extremal":
+        return {"areas": tuple(settings["extremal"]["areas"]), "iterations": settings["extremal"]["iterations"],
+                "seed": settings["seed"]}
+    return {}
+
+
+def explain(classifier, images: torch.Tensor, targets: np.ndarray, settings: dict, device) -> dict[str, np.ndarray]:
+    """Every configured method's maps (N, H, W) of `images` for class indices `targets`, batch by batch."""
+    classifier.to(device).eval()
+    targets = torch.as_tensor(targets, dtype=torch.long)
+    maps = {}
+    for method in settings["methods"]:
+        start = time.perf_counter()
+        chunks = [
+            saliency_maps(classifier, batch.to(device), labels.to(device), method, **method_settings(method, settings))
+            for batch, labels in zip(images.split(settings["batch_size"]), targets.split(settings["batch_size"]))
+        ]
+        maps[method] = torch.cat(chunks).float().cpu().numpy() if chunks else np.zeros((0, *images.shape[2:]), np.float32)
+        log.info("%s: %d maps in %.1f s", method, len(targets), time.perf_counter() - start)
+    return maps
+
+
+def run_saliency(weights, test_path, people_path, out_path, image_set: str, n_per_emotion: int, settings: dict,
+                 gpus: int = 0) -> None:
+    """Maps of one classifier for the global set (images predicted as each expression) or the people's images."""
+    device = select_device(gpus)
+    classifier = load_classifier(weights)
+    test = load_split(test_path)
+    images = images_to_float(test.images)
+    probabilities = predict_proba(classifier, images, device)
+    if image_set == "global":
+        chosen = select_by_prediction(probabilities, n_per_emotion, list(test.emotions))
+        rows = np.concatenate([np.asarray(r, dtype=np.int64) for r in chosen.values()] or [np.zeros(0, np.int64)])
+        targets = probabilities[rows].argmax(axis=1)
+    else:
+        with np.load(people_path, allow_pickle=False) as people:
+            wanted = people["ids"]
+        position = {name: i for i, name in enumerate(test.ids)}
+        rows = np.array([position[name] for name in wanted], dtype=np.int64)
+        targets = test.labels[rows]
+    log.info("%s set: %d images", image_set, len(rows))
+    torch.manual_seed(settings["seed"])
+    maps = explain(classifier, images[torch.as_tensor(rows)], targets, settings, device)
+    arrays = {"ids": test.ids[rows], "targets": targets.astype(np.int64), "labels": test.labels[rows],
+              "probabilities": probabilities[rows].astype(np.float32), "emotions": np.array(test.emotions),
+              **{f"maps_{method}": values.astype(np.float32) for method, values in maps.items()}}
+    write_atomically(out_path, lambda handle: np.savez_compressed(handle, **arrays))
+
+
+def load_maps(path) -> dict[str, np.ndarray]:
+    """One saliency file as a dict of arrays."""
+    with np.load(path, allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
+
+
+def warp_images(values: np.ndarray, rows: np.ndarray, geometry, order: int = 1) -> np.ndarray:
+    """Warp (N, H, W) arrays of the images at `rows` onto the geometry's template."""
+    return warp_to_template(values, geometry.landmarks[rows], geometry.template, geometry.template_shape, order=order)
+
+
+def run_global_maps(map_paths, test_path, landmarks_path, out: dict, classifiers, methods, pretrained: dict,
+                    template_size: int) -> None:
+    """Global maps per (classifier, method, expression) on the template, scored against the regions."""
+    test = load_split(test_path)
+    emotions = list(test.emotions)
+    geometry = geometry_of(test, landmarks_path, template_size)
+    position = {name: i for i, name in enumerate(test.ids)}
+    maps, counts, shown = {}, {}, set()
+    for name, path in zip(classifiers, map_paths):
+        data = load_maps(path)
+        rows = np.array([position[i] for i in data["ids"]], dtype=np.int64)
+        shown.update(rows.tolist())
+        for method in methods:
+            warped = warp_images(data[f"maps_{method}"], rows, geometry)
+            for k, emotion in enumerate(emotions):
+                chosen = data["targets"] == k
+                if chosen.any():
+                    maps[(name, method, emotion)] = global_map(warped[chosen])
+                    counts[(name, method, emotion)] = int(chosen.sum())
+    scores = score_global_maps(maps, geometry.truth, pretrained, counts)
+    correlations = pd.concat([network_correlations(maps, method).assign(method=method) for method in methods],
+                             ignore_index=True)
+    correlations = correlations[["method", *(c for c in correlations.columns if c != "method")]]
+    rows = np.array(sorted(shown), dtype=np.int64)
+    faces = test.images[rows].astype(np.float32) / 255
+    template_image = warp_images(faces if faces.ndim == 3 else faces.mean(axis=-1), rows, geometry).mean(axis=0) \
+        if len(rows) else np.zeros(geometry.template_shape, np.float32)
+    save_global_maps(out["maps"], maps, counts)
+    truth_names = sorted(geometry.truth)
+    template = {"image": template_image.astype(np.float32), "landmarks": geometry.template,
+                "truth": np.stack([geometry.truth[e] for e in truth_names]) if truth_names
+                else np.zeros((0, *geometry.template_shape), bool),
+                "truth_emotions": np.array(truth_names, dtype=str)}
+    write_atomically(out["template"], lambda handle: np.savez_compressed(handle, **template))
+    write_table(scores, out["scores"])
+    write_table(correlations, out["correlations"])
+    summary = global_summary(scores)
+    write_json(out["summary"], summary)
+    log.info("mean IoU per method: %s", summary["mean_iou"])
+
+
+def global_summary(scores: pd.DataFrame) -> dict:
+    """Mean IoU per method, and the mean scores per method alone and with each classifier, expression
+    and pre-training (JSON-ready)."""
+    table = iou_summary(scores)
+    levels = {level: rows.drop(columns="level").to_dict(orient="records") for level, rows in table.groupby("level")}
+    per_method = table[table["level"] == "method"]
+    return {"mean_iou": dict(zip(per_method["method"], per_method["iou"])),
+            **{f"per_{level}": levels.get(level, []) for level in ("method", "classifier", "emotion", "pretrained")}}
+
+
+def write_table(table: pd.DataFrame, path) -> None:
+    """A CSV written atomically."""
+    write_atomically(path, lambda handle: table.to_csv(handle, index=False, float_format="%.6g"))
+
+
+def write_json(path, payload: dict) -> None:
+    """A JSON file written atomically, numpy values made plain."""
+    write_atomically(path, lambda handle: handle.write(json.dumps(jsonable(payload), indent=2).encode() + b"\n"))

@@ -1,0 +1,137 @@
+# Where models look: saliency maps of the classifiers, global maps per (network, expression)
+# against the facial regions of each expression, and human attention (clicks, 2AFC).
+
+
+rule xai_people_images:
+    input:
+        unpack(people_files),
+        test=lambda w: dataset_splits()["test"],
+        landmarks=XAI["landmarks"] or [],
+    output:
+        "results/xai/people/images.npz",
+    log:
+        "results/logs/xai/people_images.log",
+    params:
+        people=XAI["people"],
+        seed=XAI["seed"],
+        template_size=XAI["template_size"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/xai_people_images.py"
+
+
+rule saliency_maps:
+    input:
+        weights="results/models/{classifier}/weights.pt",
+        test=lambda w: dataset_splits()["test"],
+        people=lambda w: rules.xai_people_images.output[0] if w.image_set == "people" else [],
+    output:
+        "results/xai/maps/{classifier}/{image_set}.npz",
+    log:
+        "results/logs/xai/maps_{classifier}_{image_set}.log",
+    benchmark:
+        "results/benchmarks/xai/maps_{classifier}_{image_set}.tsv"
+    wildcard_constraints:
+        image_set="global|people",
+    params:
+        image_set=lambda w: w.image_set,
+        n_per_emotion=XAI["n_per_emotion"],
+        settings=xai_settings(),
+    threads: max(1, all_cores() // 2)
+    resources:
+        gpu=1,
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/saliency_maps.py"
+
+
+rule global_maps:
+    input:
+        maps=expand("results/xai/maps/{classifier}/global.npz", classifier=EXPLAINED),
+        test=lambda w: dataset_splits()["test"],
+        landmarks=XAI["landmarks"] or [],
+    output:
+        maps="results/xai/global/maps.npz",
+        template="results/xai/global/template.npz",
+        scores=report("results/xai/global/scores.csv", caption="../report/xai_scores.rst", category="Where models look"),
+        correlations="results/xai/global/correlations.csv",
+        summary=report("results/xai/global/summary.json", caption="../report/xai_global_summary.rst", category="Where models look"),
+    log:
+        "results/logs/xai/global_maps.log",
+    params:
+        classifiers=EXPLAINED,
+        methods=XAI_METHODS,
+        pretrained={name: bool(config["classifiers"][name]["weights"]) for name in EXPLAINED},
+        template_size=XAI["template_size"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/global_maps.py"
+
+
+rule xai_people_data:
+    input:
+        unpack(people_files),
+        images=rules.xai_people_images.output[0],
+        frontend=[] if XAI["people"]["source"] == "data" else "results/behavior/frontend/weights.pt",
+    output:
+        clicks="results/xai/people/clicks.csv",
+        twoafc="results/xai/people/twoafc.csv",
+    log:
+        "results/logs/xai/people_data.log",
+    params:
+        people=XAI["people"],
+        population=config["behavior"]["observers"]["population"],
+        seed=XAI["seed"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/xai_people_data.py"
+
+
+rule attention_comparison:
+    input:
+        maps=expand("results/xai/maps/{classifier}/people.npz", classifier=EXPLAINED),
+        images=rules.xai_people_images.output[0],
+        clicks=rules.xai_people_data.output.clicks,
+        twoafc=rules.xai_people_data.output.twoafc,
+    output:
+        attention="results/xai/people/attention.npz",
+        similarity=report("results/xai/people/similarity.csv", caption="../report/xai_similarity.rst", category="Where models look"),
+        twoafc_accuracy=report("results/xai/people/twoafc_accuracy.csv", caption="../report/xai_twoafc.rst", category="Where models look"),
+        summary="results/xai/people/summary.json",
+    log:
+        "results/logs/xai/attention_comparison.log",
+    params:
+        classifiers=EXPLAINED,
+        methods=XAI_METHODS,
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/attention_comparison.py"
+
+
+rule xai_figure:
+    input:
+        unpack(xai_figure_inputs),
+    output:
+        png=report("results/figures/{figure}.png", caption="../report/xai_figure.rst", category="Where models look"),
+        pdf="results/figures/{figure}.pdf",
+    log:
+        "results/logs/figures/{figure}.log",
+    wildcard_constraints:
+        figure="xai_iou|xai_attention|xai_similarity|xai_2afc|xai_global_maps_[a-z]+|xai_dendrograms_[a-z]+",
+    params:
+        figure=lambda w: w.figure,
+        dpi=config["figures"]["dpi"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/xai_figure.py"

@@ -1,0 +1,13 @@
+"""Human attention maps against the models' maps, and 2AFC accuracy of people and models."""
+
+from varemotion.logs import log_to_file
+from varemotion.xai.people_stage import run_attention_comparison
+
+
+def main(input, params, output):
+    run_attention_comparison(list(input["maps"]), input["images"], input["clicks"], input["twoafc"], output,
+                             params["classifiers"], params["methods"])
+
+
+log_to_file(snakemake.log[0])
+main(snakemake.input, snakemake.params, snakemake.output)

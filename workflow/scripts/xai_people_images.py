@@ -1,0 +1,13 @@
+"""Choose the test faces shown to the people of the explainability stage."""
+
+from varemotion.logs import log_to_file
+from varemotion.xai.people_stage import run_people_images
+
+
+def main(input, params, output):
+    run_people_images(input["test"], input["landmarks"] or None, output[0], params["people"], params["seed"],
+                      params["template_size"])
+
+
+log_to_file(snakemake.log[0])
+main(snakemake.input, snakemake.params, snakemake.output)
