@@ -8,7 +8,8 @@ saved by `save_classifier`), with the default three areas (0.05, 0.1, 0.2) and t
 iterations both ways: (a) all images × all areas in one call of `extremal_perturbation` (one
 optimisation of images × areas masks); (b) a loop over the images, each image's three areas
 optimised alone in its own call. Prints images/s of each, their largest mask difference, and
-`ratio=<batched images/s / loop images/s>` as the last line.
+`ratio=<batched images/s / loop images/s>` as the last line. `--single-areas` also times a loop
+over every image and area alone (one mask per optimisation) and prints its ratio before that line.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from varemotion.models.classifier import Classifier, ClassifierConfig, load_clas
 from varemotion.xai.extremal import extremal_perturbation
 
 CHANNELS = {"channels": [32, 64, 128, 256], "stem_width": 16}
+AREAS = (0.05, 0.1, 0.2)
 
 
 def timed(function, *args, **kwargs):
@@ -38,6 +40,7 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=300)
     parser.add_argument("--weights", default=None, help="a saved classifier's weights.pt (config.json beside it)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--single-areas", action="store_true", help="also time one image and one area at a time")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.weights:
@@ -51,16 +54,26 @@ def main() -> None:
     targets = torch.as_tensor(faces["labels"])
     extremal_perturbation(classifier, images[:2], targets[:2], iterations=2)  # warm-up
 
-    batched, batched_s = timed(extremal_perturbation, classifier, images, targets, iterations=args.iterations)
+    batched, batched_s = timed(extremal_perturbation, classifier, images, targets, areas=AREAS,
+                              iterations=args.iterations)
     print(f"batched: {args.images} images x 3 areas in one optimisation, {args.iterations} iterations, "
           f"{batched_s:.1f} s, {args.images / batched_s:.3f} images/s")
     started = time.perf_counter()
-    looped = torch.cat([extremal_perturbation(classifier, images[i : i + 1], targets[i : i + 1],
+    looped = torch.cat([extremal_perturbation(classifier, images[i : i + 1], targets[i : i + 1], areas=AREAS,
                                               iterations=args.iterations) for i in range(args.images)])
     loop_s = time.perf_counter() - started
     print(f"one image at a time: {args.images} optimisations of 1 image x 3 areas, {args.iterations} iterations, "
           f"{loop_s:.1f} s, {args.images / loop_s:.3f} images/s")
     print(f"largest |batched - loop| mask difference: {(batched - looped).abs().max().item():.2e}")
+    if args.single_areas:
+        started = time.perf_counter()
+        for i in range(args.images):
+            for area in AREAS:
+                extremal_perturbation(classifier, images[i : i + 1], targets[i : i + 1], areas=(area,),
+                                      iterations=args.iterations)
+        single_s = time.perf_counter() - started
+        print(f"one image and one area at a time: {args.images * len(AREAS)} optimisations, {single_s:.1f} s, "
+              f"{args.images / single_s:.3f} images/s, ratio_single_areas={single_s / batched_s:.2f}")
     print(f"ratio={loop_s / batched_s:.2f}")
 
 

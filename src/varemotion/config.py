@@ -73,12 +73,16 @@ def check_config(config: dict, schema: dict) -> None:
     _check_xai(config)
 
 
+def _check_classifier_names(config: dict, section: str) -> None:
+    unknown = [name for name in config[section]["classifiers"] if name not in config["classifiers"]]
+    if unknown:
+        raise ConfigError(f"{section}.classifiers: {unknown} are not configured classifiers; "
+                          f"expected some of {list(config['classifiers'])}")
+
+
 def _check_xai(config: dict) -> None:
     xai = config["xai"]
-    unknown = [name for name in xai["classifiers"] if name not in config["classifiers"]]
-    if unknown:
-        raise ConfigError(f"xai.classifiers: {unknown} are not configured classifiers; "
-                          f"expected some of {list(config['classifiers'])}")
+    _check_classifier_names(config, "xai")
     if xai["landmarks"] and not Path(xai["landmarks"]).is_file():
         raise ConfigError(f"xai.landmarks: {xai['landmarks']!r} does not exist or is not a file")
     people = xai["people"]
@@ -92,10 +96,7 @@ def _check_xai(config: dict) -> None:
 
 def _check_alignment(config: dict) -> None:
     alignment = config["alignment"]
-    unknown = [name for name in alignment["classifiers"] if name not in config["classifiers"]]
-    if unknown:
-        raise ConfigError(f"alignment.classifiers: {unknown} are not configured classifiers; "
-                          f"expected some of {list(config['classifiers'])}")
+    _check_classifier_names(config, "alignment")
     if sum(alignment["group"]["ratio"]) <= 0 or sum(alignment["individual"]["ratio"]) <= 0:
         raise ConfigError("alignment.group.ratio and alignment.individual.ratio need a positive share somewhere")
 
