@@ -1,8 +1,9 @@
 """Warping per-image maps onto a common face template with a piecewise affine transform.
 
-The template's landmarks are triangulated (Delaunay, as scikit-image's PiecewiseAffineTransform
-does); each template pixel keeps its triangle and barycentric weights, and in every image it reads
-the point with the same weights in the image's copy of that triangle. Triangulating and locating
+The template's landmarks are triangulated (scipy's Delaunay, as scikit-image's
+PiecewiseAffineTransform does); each template pixel keeps its triangle and barycentric weights
+(`find_simplex` and the triangulation's affine `transform`), and in every image it reads the point
+with the same weights in the image's copy of that triangle. Triangulating and locating
 pixels once per template, rather than once per image, makes warping thousands of maps cheap.
 """
 
@@ -13,32 +14,21 @@ from scipy.ndimage import map_coordinates
 from scipy.spatial import Delaunay, QhullError
 
 
-def _template_mesh(template: np.ndarray, shape: tuple[int, int], chunk: int = 4096):
+def _template_mesh(template: np.ndarray, shape: tuple[int, int]):
     """Template pixels inside the triangulation, and their triangles' vertices and barycentric weights."""
     try:
-        triangles = Delaunay(template).simplices
+        mesh = Delaunay(template)
     except QhullError as error:
         raise ValueError(f"the template's landmarks cannot be triangulated ({error.__class__.__name__}); "
                          "expected at least three distinct, non-collinear points") from None
-    a, b, c = (template[triangles[:, k]] for k in range(3))
-    ab, ac = b - a, c - a
-    det = ab[:, 0] * ac[:, 1] - ab[:, 1] * ac[:, 0]
     rows, cols = np.mgrid[: shape[0], : shape[1]]
     pixels = np.stack([cols.ravel(), rows.ravel()], 1).astype(np.float64)
-    simplex = np.empty(len(pixels), dtype=np.intp)
-    weights = np.empty((len(pixels), 3))
-    # Barycentric coordinates against every triangle (numpy, chunked): each pixel takes the triangle
-    # where its smallest weight is largest, which settles pixels on shared edges.
-    for start in range(0, len(pixels), chunk):
-        d = pixels[start:start + chunk, None, :] - a
-        u = (d[..., 0] * ac[:, 1] - d[..., 1] * ac[:, 0]) / det
-        v = (d[..., 1] * ab[:, 0] - d[..., 0] * ab[:, 1]) / det
-        w = np.stack([1 - u - v, u, v], -1)
-        best = w.min(-1).argmax(1)
-        simplex[start:start + chunk] = best
-        weights[start:start + chunk] = w[np.arange(len(best)), best]
-    inside = weights.min(1) >= -1e-9
-    return inside, triangles[simplex[inside]], weights[inside]
+    simplex = mesh.find_simplex(pixels)
+    inside = simplex >= 0
+    affine = mesh.transform[simplex[inside]]
+    first = np.einsum("pij,pj->pi", affine[:, :2], pixels[inside] - affine[:, 2])
+    weights = np.concatenate([first, 1 - first.sum(1, keepdims=True)], axis=1)
+    return inside, mesh.simplices[simplex[inside]], weights
 
 
 def warp_to_template(maps, landmarks, template, shape, order: int = 1) -> np.ndarray:
