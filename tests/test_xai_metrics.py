@@ -28,6 +28,7 @@ from varemotion.xai.metrics import (
     correlation_matrix,
     dendrogram_linkage,
     mask_scores,
+    min_max,
     normalised_correlation,
     otsu_mask,
 )
@@ -76,6 +77,14 @@ def test_mask_scores_reject_other_shapes_and_non_bool_masks():
         mask_scores(np.zeros((4, 4), bool), np.zeros((4, 5), bool))
     with pytest.raises(ValueError, match="predicted mask must be a bool array, got dtype float64"):
         mask_scores(np.zeros((4, 4)), np.zeros((4, 4), bool))
+
+
+def test_min_max_stretches_each_map_and_zeroes_constant_ones():
+    maps = np.stack([np.arange(12.0).reshape(3, 4) * 2 + 5, np.full((3, 4), 7.0)])
+    stretched = min_max(maps)
+    assert stretched[0].min() == 0 and stretched[0].max() == 1
+    assert stretched[0, 0, 1] == pytest.approx(1 / 11)
+    assert not stretched[1].any()
 
 
 def test_otsu_separates_the_two_modes_of_a_bimodal_map():

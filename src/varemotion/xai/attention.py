@@ -32,6 +32,7 @@ from varemotion.behavior.trials import (
     position,
     text_values,
 )
+from varemotion.xai.metrics import min_max
 
 CLICK_COLUMNS = ("subject_id", "stimulus_id", "click", "x", "y", "radius", "response")
 CLICKS_EXPECTED = ("a CSV or TSV table with a header line and one click per line: columns subject_id, stimulus_id,"
@@ -200,20 +201,12 @@ def reveal_density(clicks: pd.DataFrame, stimulus_ids, shape) -> np.ndarray:
     return density
 
 
-def normalise(maps: np.ndarray) -> np.ndarray:
-    """Min–max per map over (H, W) to [0, 1]; a constant map becomes all zeros."""
-    maps = np.asarray(maps, dtype=float)
-    low = maps.min(axis=(-2, -1), keepdims=True)
-    span = maps.max(axis=(-2, -1), keepdims=True) - low
-    return np.where(span > 0, (maps - low) / np.where(span > 0, span, 1.0), 0.0)
-
-
 def attention_maps(clicks: pd.DataFrame, stimulus_ids, shape) -> np.ndarray:
     """float32 (S, H, W): the reveal density of each stimulus min–max normalised to [0, 1].
 
     An image without trials gets all zeros; :func:`trials_per_image` tells which those are.
     """
-    return normalise(reveal_density(clicks, stimulus_ids, shape)).astype(np.float32)
+    return min_max(reveal_density(clicks, stimulus_ids, shape)).astype(np.float32)
 
 
 def _check_simulation(region_masks, face_masks, stimulus_ids, labels, emotions, numbers: dict) -> None:

@@ -25,7 +25,7 @@ import pandas as pd
 
 from varemotion.atomic import write_atomically
 from varemotion.data.errors import DataError
-from varemotion.xai.metrics import SCORES, mask_scores, normalised_correlation, otsu_mask
+from varemotion.xai.metrics import SCORES, mask_scores, min_max, normalised_correlation, otsu_mask
 
 Key = tuple[str, str, str]
 SCORE_COLUMNS = ("classifier", "method", "emotion", "pretrained", "n_images", *SCORES)
@@ -65,11 +65,7 @@ def global_map(warped_maps) -> np.ndarray:
         raise ValueError(f"global_map needs a non-empty (n, H, W) stack of maps, got shape {maps.shape}")
     if not np.isfinite(maps).all():
         raise ValueError("the warped maps hold non-finite values (expected numbers)")
-    mean = maps.mean(axis=0)
-    low, high = mean.min(), mean.max()
-    if high == low:
-        return np.zeros(mean.shape, dtype=np.float32)
-    return ((mean - low) / (high - low)).astype(np.float32)
+    return min_max(maps.mean(axis=0)).astype(np.float32)
 
 
 def score_global_maps(global_maps: Mapping[Key, np.ndarray], truth: Mapping[str, np.ndarray],

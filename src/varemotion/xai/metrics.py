@@ -28,6 +28,14 @@ from skimage.filters import threshold_otsu
 SCORES = ("iou", "f1", "precision", "recall")
 
 
+def min_max(maps) -> np.ndarray:
+    """Each map (..., H, W) stretched to [0, 1] over its pixels; a constant map becomes all zeros."""
+    maps = np.asarray(maps, dtype=np.float64)
+    low = maps.min(axis=(-2, -1), keepdims=True)
+    span = maps.max(axis=(-2, -1), keepdims=True) - low
+    return np.where(span > 0, (maps - low) / np.where(span > 0, span, 1.0), 0.0)
+
+
 def _map(values, name: str = "map") -> np.ndarray:
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != 2:

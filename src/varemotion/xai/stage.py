@@ -76,7 +76,6 @@ def run_saliency(weights, test_path, people_path, out_path, image_set: str, n_pe
         rows = np.array([position[name] for name in wanted], dtype=np.int64)
         targets = test.labels[rows]
     log.info("%s set: %d images", image_set, len(rows))
-    torch.manual_seed(settings["seed"])
     maps = explain(classifier, images[torch.as_tensor(rows)], targets, settings, device)
     arrays = {"ids": test.ids[rows], "targets": targets.astype(np.int64), "labels": test.labels[rows],
               "probabilities": probabilities[rows].astype(np.float32), "emotions": np.array(test.emotions),
