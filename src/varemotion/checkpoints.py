@@ -5,15 +5,27 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import re
 from pathlib import Path
 
 import torch
 
 from varemotion.atomic import write_atomically
+from varemotion.data.errors import DataError
+
+WEIGHTS_EXPECTED = "a state dict of tensors written by torch.save(model.state_dict(), path)"
 
 
-class UnsafeCheckpointError(ValueError):
+class UnsafeCheckpointError(DataError):
     """A file that `torch.load(weights_only=True)` refuses to read."""
+
+
+def _refusal(error: pickle.UnpicklingError) -> str:
+    """What torch.load(weights_only=True) objected to, in one line."""
+    blocked = re.search(r"GLOBAL (\S+)", str(error))
+    if blocked:
+        return f"unpickling it would call {blocked.group(1)!r}, which torch.load(weights_only=True) blocks"
+    return "it holds objects other than tensors and plain containers, which torch.load(weights_only=True) blocks"
 
 
 def load_state_dict(path: str | Path) -> dict:
@@ -24,12 +36,11 @@ def load_state_dict(path: str | Path) -> dict:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        raise UnsafeCheckpointError(
-            f"{path}: refused to load; it is not a plain state dict of tensors "
-            f"(torch.load with weights_only=True said: {str(error).splitlines()[0]})"
-        ) from error
-    except (RuntimeError, EOFError) as error:
-        raise ValueError(f"{path}: not a readable PyTorch weights file ({error})") from error
+        raise UnsafeCheckpointError(path, f"refused to load: {_refusal(error)}", expected=WEIGHTS_EXPECTED) from None
+    except (RuntimeError, EOFError, OSError) as error:
+        reason = str(error).split(". ")[0].strip() or type(error).__name__
+        raise DataError(path, f"is not a readable PyTorch weights file; truncated or corrupt? ({reason})",
+                        expected=WEIGHTS_EXPECTED) from None
 
 
 def config_fingerprint(config: dict) -> str:

@@ -62,5 +62,5 @@ def _check_one_kind(table, column, text, is_name, is_index, index_kind) -> None:
     this, that = kinds if is_name[i] else kinds[::-1]
     raise error_at(table, i, f"is {this}, but {position(table, first)} gives {that} ({text.iat[first]!r})",
                    column=column, value=text.iat[i],
-                   expected="one kind of label per file: every response an emotion name"
+                   expected="one kind of label per file: every value an emotion name"
                             f" or every one a 0-based {index_kind}")

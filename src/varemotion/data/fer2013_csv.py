@@ -37,7 +37,7 @@ def read_csv_table(path: Path, columns, expected_file: str) -> pd.DataFrame:
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(path, f"cannot be parsed as CSV ({exc})") from None
+        raise DataError(path, f"cannot be parsed as CSV ({exc})", expected=expected_file) from None
     # Some copies write ' pixels' and ' Usage' with a leading space.
     table.columns = [str(c).strip() for c in table.columns]
     for column in columns:

@@ -138,7 +138,8 @@ def load_ferplus(
         mask = keep & (table[USAGE_COLUMN] == usage).to_numpy()
         if not mask.any():
             raise DataError(csv_path, f"split {name!r} is empty: no usable rows with {USAGE_COLUMN} == {usage!r}",
-                            column=USAGE_COLUMN)
+                            column=USAGE_COLUMN, expected=f"rows with {USAGE_COLUMN} == {usage!r} that have votes"
+                                                          f" for at least one of the emotions {list(emotions)}")
         chosen = votes[mask][:, columns].astype(np.float64)
         splits[name] = Split(
             images=_split_images(root, csv_path, table[mask], name, image_size),

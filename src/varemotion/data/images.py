@@ -13,6 +13,7 @@ from .errors import DataError
 
 #: File suffixes read as images (lower case).
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp"})
+IMAGE_EXPECTED = "a complete PNG, JPEG or BMP image"
 
 
 def is_image_file(path: Path) -> bool:
@@ -43,7 +44,8 @@ def read_image(path: str | os.PathLike[str], image_size: int, grey: bool = True)
     except FileNotFoundError:
         raise DataError(path, "image file does not exist") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise DataError(path, f"cannot be read as an image ({exc})") from None
+        reason = str(exc).replace(f" {str(path)!r}", "").replace(str(path), "the file")
+        raise DataError(path, f"cannot be read as an image ({reason})", expected=IMAGE_EXPECTED) from None
     return np.asarray(to_square(image, image_size), dtype=np.uint8)
 
 

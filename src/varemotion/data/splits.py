@@ -109,7 +109,8 @@ def _problems(split: Split):
     if split.labels.dtype != np.int64 or split.labels.shape != (n,):
         yield f"array 'labels' is {split.labels.dtype} {split.labels.shape}, expected int64 ({n},)"
     elif n and (split.labels.min() < 0 or split.labels.max() >= k):
-        yield f"array 'labels' has values outside 0..{k - 1} (one per emotion)"
+        i = int(np.flatnonzero((split.labels < 0) | (split.labels >= k))[0])
+        yield f"array 'labels' holds {split.labels[i]} at position {i}, outside 0..{k - 1} (one per emotion)"
     if split.ids.dtype.kind != "U" or split.ids.shape != (n,):
         yield f"array 'ids' is {split.ids.dtype} {split.ids.shape}, expected unicode strings ({n},)"
     elif len(np.unique(split.ids)) != n:
@@ -156,7 +157,8 @@ def load_split(path: str | os.PathLike[str]) -> Split:
                 arrays[name] = archive[name]
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as exc:
         what = f"array {name!r} cannot be read" if name else "is not a readable .npz archive"
-        raise DataError(path, f"{what} (truncated or corrupt file? {exc})") from None
+        expected = f"a split file written by save_split, with arrays {', '.join(REQUIRED_ARRAYS)}"
+        raise DataError(path, f"{what} (truncated or corrupt file? {exc})", expected=expected) from None
     for name in REQUIRED_ARRAYS:
         if name not in arrays:
             raise DataError(path, f"array {name!r} is missing", expected=f"arrays {', '.join(REQUIRED_ARRAYS)}")

@@ -10,7 +10,8 @@ import timm
 import torch
 from torch import nn
 
-from varemotion.checkpoints import load_state_dict
+from varemotion.checkpoints import WEIGHTS_EXPECTED, load_state_dict
+from varemotion.data.errors import DataError
 
 WEIGHTS_FILE = "weights.pt"
 CONFIG_FILE = "config.json"
@@ -73,24 +74,25 @@ def load_pretrained_weights(classifier: Classifier, path: str | Path) -> list[st
     trained on a different number of input channels is adapted with timm's `adapt_input_conv`.
     Returns the names of the parameters that were not taken from the file.
     """
-    state = load_state_dict(path)
-    for key in ("state_dict", "model", "model_state_dict"):
-        if isinstance(state.get(key), dict):
-            state = state[key]
+    state = _tensors_by_name(load_state_dict(path), path)
     own = classifier.net.state_dict()
     kept = {}
     for name, value in state.items():
         if name not in own:
             continue
+        if not isinstance(value, torch.Tensor):
+            raise DataError(path, f"under {name!r} is of type {type(value).__name__}, not a tensor", value=value,
+                            expected=WEIGHTS_EXPECTED)
         target = own[name].shape
         if value.shape == target:
             kept[name] = value
         elif value.ndim == 4 and value.shape[0] == target[0] and value.shape[2:] == target[2:]:
             kept[name] = timm.models.adapt_input_conv(target[1], value)
     if not kept:
-        raise ValueError(
-            f"{path}: no parameter matches architecture {classifier.config.arch!r} "
-            f"(file has e.g. {', '.join(list(state)[:3])}; expected e.g. {', '.join(list(own)[:3])})"
+        raise DataError(
+            path, f"no parameter matches architecture {classifier.config.arch!r}; the file has e.g. "
+                  f"{', '.join(list(state)[:3])}",
+            expected=f"weights of {classifier.config.arch!r}, with names such as {', '.join(list(own)[:3])}",
         )
     classifier.net.load_state_dict(kept, strict=False)
     return sorted(set(own) - set(kept))
@@ -109,5 +111,42 @@ def load_classifier(weights: str | Path, config: str | Path | None = None) -> Cl
     weights = Path(weights)
     config = Path(config) if config is not None else weights.with_name(CONFIG_FILE)
     classifier = Classifier(ClassifierConfig(**json.loads(config.read_text())))
-    classifier.load_state_dict(load_state_dict(weights))
+    state = _tensors_by_name(load_state_dict(weights), weights)
+    try:
+        classifier.load_state_dict(state)
+    except RuntimeError:
+        raise DataError(weights, f"does not fit the classifier of {config}: {_mismatch(classifier, state)}",
+                        expected=f"the weights saved with that config (architecture {classifier.config.arch!r}, "
+                                 f"{classifier.config.num_classes} emotions)") from None
     return classifier.eval()
+
+
+def _tensors_by_name(state, path) -> dict:
+    """The name → tensor mapping of a weights file, also when it is nested under a common key."""
+    if isinstance(state, dict):
+        for key in ("state_dict", "model", "model_state_dict"):
+            if isinstance(state.get(key), dict):
+                state = state[key]
+    if not isinstance(state, dict):
+        raise DataError(path, f"holds a {type(state).__name__}, not a mapping of parameter names to tensors",
+                        expected=WEIGHTS_EXPECTED)
+    return state
+
+
+def _mismatch(classifier: Classifier, state: dict) -> str:
+    """The first missing, unexpected or differently shaped parameter, for an error message."""
+    own = classifier.state_dict()
+    missing = [name for name in own if name not in state]
+    unexpected = [name for name in state if name not in own]
+    shape = {name: tuple(getattr(value, "shape", ())) for name, value in state.items()}
+    shapes = [name for name in own if name in state and shape[name] != tuple(own[name].shape)]
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} parameters missing (e.g. {missing[0]!r})")
+    if unexpected:
+        parts.append(f"{len(unexpected)} unexpected (e.g. {unexpected[0]!r})")
+    if shapes:
+        name = shapes[0]
+        parts.append(f"{len(shapes)} of another shape (e.g. {name!r}: {shape[name]} in the file, "
+                     f"{tuple(own[name].shape)} expected)")
+    return "; ".join(parts) or "parameters that do not load"
