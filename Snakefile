@@ -4,7 +4,17 @@ from pathlib import Path
 
 from snakemake.utils import min_version
 
+from varemotion.locks import record_lock_holder, release_stale_lock
+
 min_version("9.0")
+
+# A run killed outright leaves its lock behind: removed here once that run's process is gone,
+# so that rerunning needs no `--unlock`.
+release_stale_lock()
+
+
+onstart:
+    record_lock_holder()
 
 
 # The embedded default, found next to this file from any working directory;
@@ -19,6 +29,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/classifiers.smk"
 include: "workflow/rules/prior.smk"
+include: "workflow/rules/precomputed.smk"
 include: "workflow/rules/sampling.smk"
 include: "workflow/rules/behavior.smk"
 include: "workflow/rules/statistics.smk"

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
-import os
+import signal
 import sys
 
 
 def log_to_file(path: str) -> None:
     """Send stderr (progress bars, warnings, tracebacks) and log records to `path`."""
     sys.stderr = open(path, "w", buffering=1)  # noqa: SIM115 - lives as long as the job
-    # A progress bar redrawn ten times a second would fill the log; every 10 s is enough there.
-    os.environ.setdefault("TQDM_MININTERVAL", "10")
+    # Snakemake stops jobs with SIGTERM: exiting through SystemExit lets half-written outputs'
+    # temporary files be removed (write_atomically) instead of being left behind.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.INFO,
