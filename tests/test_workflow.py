@@ -426,3 +426,22 @@ def test_slurm_profile_names_only_rules_of_the_workflow():
     named = set(profile["set-resources"]) | set(profile["set-threads"])
     assert named <= rules, named - rules
     assert {"train_classifier", "train_prior", "sample_uncertainty", "sample_controversial"} <= set(profile["set-resources"])
+
+
+def test_dry_run_with_the_slurm_profile_sends_gpu_rules_to_the_gpu_partition(tmp_path):
+    import re
+
+    pytest.importorskip("snakemake_executor_plugin_slurm")
+    profile = REPO / "profiles" / "slurm"
+    config = write_config(tmp_path, TINY_CONFIG)
+    result = snakemake("--profile", str(profile), "--dry-run", "--configfile", str(config), "--directory", str(tmp_path))
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    resources = {}
+    for rule, line in re.findall(r"(?m)^(?:local)?rule (\w+):\n(?:    .*\n)*?    resources: (.*)$", result.stdout):
+        resources[rule] = dict(item.split("=", 1) for item in line.split(", "))
+    settings = yaml.safe_load((profile / "config.yaml").read_text())["set-resources"]
+    for rule in ("train_classifier", "train_prior", "sample_uncertainty", "sample_controversial", "saliency_maps"):
+        assert resources[rule]["slurm_partition"] == "gpu" and resources[rule]["gpu"] == "1", rule
+        assert resources[rule]["runtime"] == str(settings[rule]["runtime"]), rule
+    assert resources["stimulus_set"]["slurm_partition"] == "cpu"
+    assert not (tmp_path / "results").exists()

@@ -71,6 +71,7 @@ def check_config(config: dict, schema: dict) -> None:
     _check_behavior(config, schema)
     _check_alignment(config)
     _check_xai(config)
+    _check_precomputed(config)
 
 
 def _check_classifier_names(config: dict, section: str) -> None:
@@ -92,6 +93,20 @@ def _check_xai(config: dict) -> None:
                 raise ConfigError(f"xai.people.{key} is not set; xai.people.source is 'data', so give the path of your file")
             if not Path(people[key]).is_file():
                 raise ConfigError(f"xai.people.{key}: {people[key]!r} does not exist or is not a file")
+
+
+def _check_precomputed(config: dict) -> None:
+    from varemotion.precomputed import missing_files
+
+    root = config["precomputed_weights"]
+    if not root:
+        return
+    if not Path(root).is_dir():
+        raise ConfigError(f"precomputed_weights: {root!r} does not exist or is not a folder")
+    missing = missing_files(root, list(config["classifiers"]))
+    if missing:
+        raise ConfigError(f"precomputed_weights: {root!r} lacks {missing}; expected models/<classifier>/ for every "
+                          "configured classifier and prior/, as a finished run's results/ holds them")
 
 
 def _check_alignment(config: dict) -> None:

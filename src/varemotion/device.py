@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import torch
@@ -19,3 +20,13 @@ def select_device(gpus_granted: int | float = 0) -> torch.device:
         device = torch.device("cpu")
     log.info("device: %s", device)
     return device
+
+
+def mixed_precision(device: torch.device) -> contextlib.AbstractContextManager:
+    """bf16 autocast for training on CUDA; on the CPU a no-op, so CPU runs stay bitwise reproducible.
+
+    Weights, optimiser state and losses stay in float32 (bf16 has float32's range, so no loss
+    scaling is needed). Sampling and evaluation do not use it: the stimulus filters compare
+    probabilities close to the decision boundary.
+    """
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")

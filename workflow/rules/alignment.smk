@@ -14,15 +14,16 @@ rule finetune_group:
         history="results/alignment/{classifier}/{group_model}/history.json",
     log:
         "results/logs/alignment/{classifier}_{group_model}.log",
-    benchmark:
-        "results/benchmarks/alignment/{classifier}_{group_model}.tsv"
     wildcard_constraints:
         group_model="group|group_soft",
     params:
+        torch_threads=TORCH_THREADS,
         settings=lambda w: alignment_settings("group"),
         soft=lambda w: w.group_model == "group_soft",
         validation_fraction=config["alignment"]["validation_fraction"],
-    threads: max(1, all_cores() // 2)
+    # Reusable across workflows with `--cache` (so it has no benchmark file: a cache hit could not fill it).
+    cache: True
+    threads: TORCH_THREADS
     resources:
         gpu=1,
     conda:
@@ -42,12 +43,13 @@ rule individual_models:
         history="results/alignment/{classifier}/individual/history.json",
     log:
         "results/logs/alignment/{classifier}_individual.log",
-    benchmark:
-        "results/benchmarks/alignment/{classifier}_individual.tsv"
     params:
+        torch_threads=TORCH_THREADS,
         settings=lambda w: alignment_settings("individual"),
         validation_fraction=config["alignment"]["validation_fraction"],
-    threads: all_cores()
+    # Reusable across workflows with `--cache` (so it has no benchmark file: a cache hit could not fill it).
+    cache: True
+    threads: TORCH_THREADS
     resources:
         gpu=1,
     conda:
@@ -85,7 +87,7 @@ rule alignment_evaluation:
 
 rule manipulation:
     input:
-        prior=rules.train_prior.output.weights,
+        prior=PRIOR_WEIGHTS,
         group="results/alignment/{classifier}/group/weights.pt",
         individual="results/alignment/{classifier}/individual/weights.pt",
         frontend="results/behavior/frontend/weights.pt",
@@ -102,14 +104,15 @@ rule manipulation:
         summary="results/alignment/{classifier}/manipulation/summary.json",
     log:
         "results/logs/alignment/{classifier}_manipulation.log",
-    benchmark:
-        "results/benchmarks/alignment/{classifier}_manipulation.tsv"
     params:
+        torch_threads=TORCH_THREADS,
         settings=config["alignment"]["manipulation"],
         sampling=sampling_params("controversial"),
         # The stimulus set's controversial filter unless the manipulation sets its own.
         min_prob=config["alignment"]["manipulation"]["min_prob"] if config["alignment"]["manipulation"]["min_prob"] is not None else config["filters"]["controversial_min_prob"],
-    threads: all_cores()
+    # Reusable across workflows with `--cache` (so it has no benchmark file: a cache hit could not fill it).
+    cache: True
+    threads: TORCH_THREADS
     resources:
         gpu=1,
     conda:
@@ -131,13 +134,14 @@ rule ferplus_vote_finetune:
         metrics="results/alignment/{classifier}/votes/metrics.json",
     log:
         "results/logs/alignment/{classifier}_votes.log",
-    benchmark:
-        "results/benchmarks/alignment/{classifier}_votes.tsv"
     params:
+        torch_threads=TORCH_THREADS,
         train=config["alignment"]["votes"],
         n_resamples=config["stats"]["n_resamples"],
         seed=config["stats"]["seed"],
-    threads: all_cores()
+    # Reusable across workflows with `--cache` (so it has no benchmark file: a cache hit could not fill it).
+    cache: True
+    threads: TORCH_THREADS
     resources:
         gpu=1,
     conda:

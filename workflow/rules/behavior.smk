@@ -48,7 +48,7 @@ rule observer_synthetic_dataset:
     params:
         settings={**config["data"]["synthetic"], "seed": config["behavior"]["observers"]["frontend"]["data_seed"]},
         emotions=config["data"]["emotions"],
-    threads: 2
+    threads: TORCH_THREADS
     resources:
         mem_mb=4000,
     conda:
@@ -66,15 +66,16 @@ rule train_observer_frontend:
         metrics="results/behavior/frontend/metrics.json",
     log:
         "results/logs/behavior/train_observer_frontend.log",
-    benchmark:
-        "results/benchmarks/behavior/train_observer_frontend.tsv"
     params:
+        torch_threads=TORCH_THREADS,
         arch=config["behavior"]["observers"]["frontend"]["arch"],
         kwargs=config["behavior"]["observers"]["frontend"]["kwargs"],
         init_weights=None,
         train=observer_train_settings(),
         checkpoint="results/checkpoints/behavior/frontend.pt",
-    threads: cores_per_classifier()
+    # Reusable across workflows with `--cache` (so it has no benchmark file: a cache hit could not fill it).
+    cache: True
+    threads: TORCH_THREADS
     resources:
         gpu=1,
         mem_mb=6000,

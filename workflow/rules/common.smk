@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -32,6 +33,19 @@ ALIGNMENT_FIGURES = ("alignment_accuracy", "alignment_participants")
 XAI = config["xai"]
 EXPLAINED = XAI["classifiers"] or CLASSIFIERS
 XAI_METHODS = XAI["methods"]
+# A folder of trained classifiers and prior used instead of training them (None: train).
+PRECOMPUTED = config["precomputed_weights"]
+# Named by path, not as rules.train_prior.output, so that precomputed_prior can provide it too.
+PRIOR_WEIGHTS = "results/prior/weights.pt"
+# Every job computes with the same number of PyTorch threads whatever `--cores` is: CPU kernels
+# add numbers in an order that depends on the thread count, so this keeps results identical
+# between `--cores 1` and `--cores 16`. Jobs inherit the environment (also on a cluster node,
+# which reads this file again); the rules that use PyTorch claim as many cores.
+TORCH_THREADS = config["torch_threads"]
+os.environ.update(OMP_NUM_THREADS=str(TORCH_THREADS))
+# tqdm reads this when a job imports it: a progress bar redrawn ten times a second would fill
+# the job's log, every 10 s is enough there.
+os.environ.setdefault("TQDM_MININTERVAL", "10")
 
 
 wildcard_constraints:
@@ -51,19 +65,6 @@ def dataset_splits(wildcards=None):
 def source_location(source, *parts):
     """Where the user's copy of a real data set lives (checked to exist by check_config)."""
     return str(Path(config["data"][source][SOURCE_LOCATIONS[source]], *parts))
-
-
-def all_cores():
-    """The cores given to this run (1 when none are, as for --report and --lint)."""
-    try:
-        return max(1, workflow.cores)
-    except WorkflowError:
-        return 1
-
-
-def cores_per_classifier():
-    """The cores shared out among the classifiers, which train side by side."""
-    return max(1, all_cores() // len(CLASSIFIERS))
 
 
 def train_settings(wildcards):

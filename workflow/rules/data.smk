@@ -11,7 +11,7 @@ rule synthetic_dataset:
     params:
         settings=config["data"]["synthetic"],
         emotions=config["data"]["emotions"],
-    threads: 2
+    threads: TORCH_THREADS
     resources:
         mem_mb=4000,
     conda:
@@ -21,9 +21,10 @@ rule synthetic_dataset:
 
 
 rule ferplus_dataset:
+    # The image folders are a param, not inputs: Snakemake's between-workflow cache, used by the
+    # GPU rules downstream, hashes every input file and cannot hash a folder.
     input:
         votes=lambda w: source_location("ferplus", "fer2013new.csv"),
-        images=lambda w: [source_location("ferplus", f"FER2013{s}") for s in ("Train", "Valid", "Test")],
     output:
         **{split: f"results/data/ferplus/{split}.npz" for split in SPLITS},
     log:
@@ -63,8 +64,7 @@ rule fer2013_csv_dataset:
 
 
 rule imagefolder_dataset:
-    input:
-        root=lambda w: source_location("imagefolder"),
+    # The root folder is a param (settings.root), not an input: see ferplus_dataset.
     output:
         **{split: f"results/data/imagefolder/{split}.npz" for split in SPLITS},
     log:

@@ -47,7 +47,7 @@ rule dataset_figure:
 
 rule confusion_figure:
     input:
-        metrics=rules.train_classifier.output.metrics,
+        metrics="results/models/{classifier}/metrics.json",
     output:
         png=report(
             "results/figures/confusion_{classifier}.png",

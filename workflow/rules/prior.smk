@@ -10,6 +10,7 @@ rule train_prior:
     log:
         "results/logs/prior/train.log",
     params:
+        torch_threads=TORCH_THREADS,
         kind=config["prior"]["kind"],
         settings=config["prior"]["settings"],
         train=config["prior"]["train"],
@@ -18,7 +19,7 @@ rule train_prior:
     cache: True
     # The longest chain (prior → sampling) starts first, so classifiers fill the cores around it.
     priority: 10
-    threads: all_cores()
+    threads: TORCH_THREADS
     resources:
         gpu=1,
         mem_mb=8000,
@@ -30,7 +31,7 @@ rule train_prior:
 
 rule prior_quality:
     input:
-        prior=rules.train_prior.output.weights,
+        prior=PRIOR_WEIGHTS,
         test=lambda w: dataset_splits()["test"],
         classifier=lambda w: f"results/models/{BASE_CLASSIFIER}/weights.pt",
     output:
@@ -38,13 +39,14 @@ rule prior_quality:
         samples="results/prior/unguided.npz",
     log:
         "results/logs/prior/quality.log",
-    benchmark:
-        "results/benchmarks/prior/quality.tsv"
     params:
+        torch_threads=TORCH_THREADS,
         n_samples=config["prior"]["quality"]["n_samples"],
         num_inference_steps=config["sampling"]["num_inference_steps"],
         seed=config["prior"]["train"]["seed"],
-    threads: all_cores()
+    # Reusable across workflows with `--cache` (so it has no benchmark file: a cache hit could not fill it).
+    cache: True
+    threads: TORCH_THREADS
     resources:
         gpu=1,
     conda:

@@ -3,20 +3,21 @@
 
 rule sample_uncertainty:
     input:
-        prior=rules.train_prior.output.weights,
+        prior=PRIOR_WEIGHTS,
         guide="results/models/{guide}/weights.pt",
         emotions=lambda w: dataset_splits()["val"],
     output:
         "results/samples/uncertainty/{guide}.npz",
     log:
         "results/logs/samples/uncertainty_{guide}.log",
-    benchmark:
-        "results/benchmarks/samples/uncertainty_{guide}.tsv"
     params:
+        torch_threads=TORCH_THREADS,
         settings=sampling_params("uncertainty"),
         guides=lambda w, input: {w.guide: input.guide},
         checkpoint="results/checkpoints/samples/uncertainty_{guide}.pt",
-    threads: cores_per_classifier()
+    # Reusable across workflows with `--cache` (so it has no benchmark file: a cache hit could not fill it).
+    cache: True
+    threads: TORCH_THREADS
     resources:
         gpu=1,
     conda:
@@ -27,7 +28,7 @@ rule sample_uncertainty:
 
 rule sample_controversial:
     input:
-        prior=rules.train_prior.output.weights,
+        prior=PRIOR_WEIGHTS,
         guide_a="results/models/{guide_a}/weights.pt",
         guide_b="results/models/{guide_b}/weights.pt",
         emotions=lambda w: dataset_splits()["val"],
@@ -35,13 +36,14 @@ rule sample_controversial:
         "results/samples/controversial/{guide_a}-{guide_b}.npz",
     log:
         "results/logs/samples/controversial_{guide_a}-{guide_b}.log",
-    benchmark:
-        "results/benchmarks/samples/controversial_{guide_a}-{guide_b}.tsv"
     params:
+        torch_threads=TORCH_THREADS,
         settings=sampling_params("controversial"),
         guides=lambda w, input: {w.guide_a: input.guide_a, w.guide_b: input.guide_b},
         checkpoint="results/checkpoints/samples/controversial_{guide_a}-{guide_b}.pt",
-    threads: cores_per_classifier()
+    # Reusable across workflows with `--cache` (so it has no benchmark file: a cache hit could not fill it).
+    cache: True
+    threads: TORCH_THREADS
     resources:
         gpu=1,
     conda:
@@ -52,20 +54,21 @@ rule sample_controversial:
 
 rule sample_control:
     input:
-        prior=rules.train_prior.output.weights,
+        prior=PRIOR_WEIGHTS,
         emotions=lambda w: dataset_splits()["val"],
         guides=list(control_guides().values()),
     output:
         "results/samples/control.npz",
     log:
         "results/logs/samples/control.log",
-    benchmark:
-        "results/benchmarks/samples/control.tsv"
     params:
+        torch_threads=TORCH_THREADS,
         settings=sampling_params("control"),
         guides=control_guides(),
         checkpoint="results/checkpoints/samples/control.pt",
-    threads: cores_per_classifier()
+    # Reusable across workflows with `--cache` (so it has no benchmark file: a cache hit could not fill it).
+    cache: True
+    threads: TORCH_THREADS
     resources:
         gpu=1,
     conda:

@@ -31,15 +31,16 @@ rule saliency_maps:
         "results/xai/maps/{classifier}/{image_set}.npz",
     log:
         "results/logs/xai/maps_{classifier}_{image_set}.log",
-    benchmark:
-        "results/benchmarks/xai/maps_{classifier}_{image_set}.tsv"
     wildcard_constraints:
         image_set="global|people",
     params:
+        torch_threads=TORCH_THREADS,
         image_set=lambda w: w.image_set,
         n_per_emotion=XAI["n_per_emotion"],
         settings=xai_settings(),
-    threads: max(1, all_cores() // 2)
+    # Reusable across workflows with `--cache` (so it has no benchmark file: a cache hit could not fill it).
+    cache: True
+    threads: TORCH_THREADS
     resources:
         gpu=1,
     conda:

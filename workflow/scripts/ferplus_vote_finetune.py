@@ -3,8 +3,6 @@
 import json
 from pathlib import Path
 
-import torch
-
 from varemotion.alignment.votes import finetune_on_votes, vote_alignment
 from varemotion.atomic import write_atomically
 from varemotion.data import load_split
@@ -15,8 +13,7 @@ from varemotion.models.classifier import save_classifier
 from varemotion.models.training import TrainConfig
 
 
-def main(input, params, output, threads, gpus):
-    torch.set_num_threads(threads)
+def main(input, params, output, gpus):
     device = select_device(gpus)
     base = load_classifier(input["base"])
     tuned = finetune_on_votes(base, load_split(input["train"]), TrainConfig(**params["train"]), device)
@@ -29,4 +26,4 @@ def main(input, params, output, threads, gpus):
 
 
 log_to_file(snakemake.log[0])
-main(snakemake.input, snakemake.params, snakemake.output, snakemake.threads, snakemake.resources.get("gpu", 0))
+main(snakemake.input, snakemake.params, snakemake.output, snakemake.resources.get("gpu", 0))

@@ -2,17 +2,14 @@
 
 from pathlib import Path
 
-import torch
-
 from varemotion.alignment.stage import run_group
 from varemotion.logs import log_to_file
 
 
-def main(input, params, output, threads, gpus):
-    torch.set_num_threads(threads)
+def main(input, params, output, gpus):
     run_group(input["base"], input["stimuli"], input["trials"], input["train"], Path(output["weights"]).parent,
               params["settings"], params["soft"], params["validation_fraction"], gpus)
 
 
 log_to_file(snakemake.log[0])
-main(snakemake.input, snakemake.params, snakemake.output, snakemake.threads, snakemake.resources.get("gpu", 0))
+main(snakemake.input, snakemake.params, snakemake.output, snakemake.resources.get("gpu", 0))

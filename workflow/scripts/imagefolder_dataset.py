@@ -18,7 +18,7 @@ def main(root, settings, emotions, outputs):
 
 log_to_file(snakemake.log[0])
 main(
-    snakemake.input["root"],
+    snakemake.params["settings"]["root"],
     snakemake.params["settings"],
     snakemake.params["emotions"],
     {split: snakemake.output[split] for split in ("train", "val", "test")},

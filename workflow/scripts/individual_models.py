@@ -1,16 +1,13 @@
 """Train every participant's individual model from the group model, all at once."""
 
-import torch
-
 from varemotion.alignment.stage import run_individual
 from varemotion.logs import log_to_file
 
 
-def main(input, params, output, threads, gpus):
-    torch.set_num_threads(threads)
+def main(input, params, output, gpus):
     run_individual(input["group"], input["stimuli"], input["trials"], input["train"], output["weights"],
                    output["history"], params["settings"], params["validation_fraction"], gpus)
 
 
 log_to_file(snakemake.log[0])
-main(snakemake.input, snakemake.params, snakemake.output, snakemake.threads, snakemake.resources.get("gpu", 0))
+main(snakemake.input, snakemake.params, snakemake.output, snakemake.resources.get("gpu", 0))

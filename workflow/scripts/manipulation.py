@@ -2,14 +2,11 @@
 
 from pathlib import Path
 
-import torch
-
 from varemotion.alignment.stage import run_manipulation
 from varemotion.logs import log_to_file
 
 
-def main(input, params, output, threads, gpus):
-    torch.set_num_threads(threads)
+def main(input, params, output, gpus):
     sampling = params["sampling"]
     run_manipulation(Path(input["prior"]).parent, input["group"], input["individual"], input["frontend"],
                      input["stimuli"], input["logits"], input["manifest"], input["observers"], Path(output["summary"]).parent,
@@ -17,4 +14,4 @@ def main(input, params, output, threads, gpus):
 
 
 log_to_file(snakemake.log[0])
-main(snakemake.input, snakemake.params, snakemake.output, snakemake.threads, snakemake.resources.get("gpu", 0))
+main(snakemake.input, snakemake.params, snakemake.output, snakemake.resources.get("gpu", 0))

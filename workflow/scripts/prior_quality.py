@@ -4,15 +4,12 @@ import json
 from pathlib import Path
 
 import numpy as np
-import torch
-
 from varemotion.diffusion.fit import prior_quality
 from varemotion.logs import log_to_file
 from varemotion.sampling.sets import to_uint8
 
 
-def main(input, params, output, threads, gpus):
-    torch.set_num_threads(threads)
+def main(input, params, output, gpus):
     report, samples = prior_quality(
         Path(input["prior"]).parent,
         input["test"],
@@ -27,4 +24,4 @@ def main(input, params, output, threads, gpus):
 
 
 log_to_file(snakemake.log[0])
-main(snakemake.input, snakemake.params, snakemake.output, snakemake.threads, snakemake.resources.get("gpu", 0))
+main(snakemake.input, snakemake.params, snakemake.output, snakemake.resources.get("gpu", 0))

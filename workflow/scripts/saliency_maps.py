@@ -1,16 +1,13 @@
 """Saliency maps of one classifier (every configured method) on the global or the people's image set."""
 
-import torch
-
 from varemotion.logs import log_to_file
 from varemotion.xai.stage import run_saliency
 
 
-def main(input, params, output, threads, gpus):
-    torch.set_num_threads(threads)
+def main(input, params, output, gpus):
     run_saliency(input["weights"], input["test"], input["people"] or None, output[0], params["image_set"],
                  params["n_per_emotion"], params["settings"], gpus)
 
 
 log_to_file(snakemake.log[0])
-main(snakemake.input, snakemake.params, snakemake.output, snakemake.threads, snakemake.resources.get("gpu", 0))
+main(snakemake.input, snakemake.params, snakemake.output, snakemake.resources.get("gpu", 0))

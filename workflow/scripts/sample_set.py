@@ -2,14 +2,11 @@
 
 from pathlib import Path
 
-import torch
-
 from varemotion.logs import log_to_file
 from varemotion.sampling.run import run_sample_set
 
 
-def main(input, params, output, threads, gpus):
-    torch.set_num_threads(threads)
+def main(input, params, output, gpus):
     settings = params["settings"]
     run_sample_set(
         settings["kind"],
@@ -27,4 +24,4 @@ def main(input, params, output, threads, gpus):
 
 
 log_to_file(snakemake.log[0])
-main(snakemake.input, snakemake.params, snakemake.output, snakemake.threads, snakemake.resources.get("gpu", 0))
+main(snakemake.input, snakemake.params, snakemake.output, snakemake.resources.get("gpu", 0))

@@ -1,14 +1,11 @@
 """Generate the synthetic face data set (train/val/test .npz)."""
 
-import torch
-
 from varemotion.data import save_splits
 from varemotion.data.synthetic import build_synthetic_splits
 from varemotion.logs import log_to_file
 
 
-def main(settings, emotions, outputs, threads):
-    torch.set_num_threads(threads)
+def main(settings, emotions, outputs):
     save_splits(outputs, build_synthetic_splits(settings, emotions))
 
 
@@ -17,5 +14,4 @@ main(
     snakemake.params["settings"],
     snakemake.params["emotions"],
     {split: snakemake.output[split] for split in ("train", "val", "test")},
-    snakemake.threads,
 )

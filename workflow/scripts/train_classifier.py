@@ -2,14 +2,11 @@
 
 from pathlib import Path
 
-import torch
-
 from varemotion.logs import log_to_file
 from varemotion.models import fit_classifier
 
 
-def main(splits, params, output, threads, gpus):
-    torch.set_num_threads(threads)
+def main(splits, params, output, gpus):
     fit_classifier(
         splits,
         arch=params["arch"],
@@ -28,6 +25,5 @@ main(
     {split: snakemake.input[split] for split in ("train", "val", "test")},
     snakemake.params,
     snakemake.output,
-    snakemake.threads,
     snakemake.resources.get("gpu", 0),
 )

@@ -2,14 +2,11 @@
 
 from pathlib import Path
 
-import torch
-
 from varemotion.diffusion.fit import fit_prior
 from varemotion.logs import log_to_file
 
 
-def main(train_path, params, output, threads, gpus):
-    torch.set_num_threads(threads)
+def main(train_path, params, output, gpus):
     fit_prior(
         train_path,
         kind=params["kind"],
@@ -23,4 +20,4 @@ def main(train_path, params, output, threads, gpus):
 
 
 log_to_file(snakemake.log[0])
-main(snakemake.input["train"], snakemake.params, snakemake.output, snakemake.threads, snakemake.resources.get("gpu", 0))
+main(snakemake.input["train"], snakemake.params, snakemake.output, snakemake.resources.get("gpu", 0))

@@ -13,6 +13,7 @@ from diffusers.training_utils import EMAModel, compute_snr
 from tqdm.auto import tqdm
 
 from varemotion.checkpoints import config_fingerprint, load_checkpoint, save_checkpoint
+from varemotion.device import mixed_precision
 
 log = logging.getLogger(__name__)
 STAGES = ("autoencoder", "denoiser")
@@ -157,10 +158,11 @@ def _train_stage(prior, stage, images, config, device, resume, checkpoint, histo
     for step in bar:
         generator = step_generator(config, stage, step)
         batch = data[torch.randint(0, len(data), (batch_size,), generator=generator)].to(device)
-        if stage == "autoencoder":
-            loss = autoencoder_loss(prior, batch, generator, config.kl_weight)
-        else:
-            loss = denoising_loss(prior, batch, generator, config.snr_gamma if config.min_snr else None)
+        with mixed_precision(device):
+            if stage == "autoencoder":
+                loss = autoencoder_loss(prior, batch, generator, config.kl_weight)
+            else:
+                loss = denoising_loss(prior, batch, generator, config.snr_gamma if config.min_snr else None)
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(peak, step, total, config.warmup_steps)
         optimizer.zero_grad(set_to_none=True)

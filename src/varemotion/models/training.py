@@ -14,6 +14,7 @@ from timm.scheduler import CosineLRScheduler
 from tqdm.auto import tqdm
 
 from varemotion.checkpoints import config_fingerprint, load_checkpoint, save_checkpoint
+from varemotion.device import mixed_precision
 from varemotion.models.augment import augment_batch
 from varemotion.models.classifier import Classifier
 
@@ -123,8 +124,9 @@ def _train_epoch(classifier, images, targets, config, epoch, optimizer, schedule
         batch = images[index]
         if config.augment:
             batch = augment_batch(batch, generator)
-        logits = classifier(batch.to(device))
-        loss = F.cross_entropy(logits, targets[index].to(device), label_smoothing=config.label_smoothing)
+        with mixed_precision(device):
+            logits = classifier(batch.to(device))
+        loss = F.cross_entropy(logits.float(), targets[index].to(device), label_smoothing=config.label_smoothing)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
