@@ -1,0 +1,54 @@
+"""config/paper.yaml and config/ferplus_cpu.yaml: valid, and planning the whole chain on FER+."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from conftest import REPO, snakemake
+from test_data import make_ferplus
+
+CONFIGS = {
+    "paper": {"train_classifier": 6, "train_prior": 1, "sample_uncertainty": 6, "sample_controversial": 30,
+              "sample_control": 1, "simulate_participants": 2, "finetune_group": 4, "individual_models": 2,
+              "manipulation": 2, "ferplus_vote_finetune": 2, "ferplus_vote_statistics": 1},
+    "ferplus_cpu": {"train_classifier": 2, "train_prior": 1, "sample_uncertainty": 2, "sample_controversial": 2,
+                    "sample_control": 1, "simulate_participants": 2, "finetune_group": 2, "individual_models": 1,
+                    "manipulation": 1, "ferplus_vote_finetune": 1, "ferplus_vote_statistics": 1},
+}
+
+
+def job_counts(stdout: str) -> dict[str, int]:
+    """The dry run's job table: rule → number of jobs."""
+    table = stdout[stdout.index("Job stats:"):]
+    return {rule: int(n) for rule, n in re.findall(r"(?m)^(\w+)\s+(\d+)$", table)}
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_the_reproduction_config_plans_every_stage_on_ferplus(tmp_path, name):
+    make_ferplus(tmp_path / "data" / "ferplus")
+    result = snakemake("--dry-run", "--cores", "16", "--resources", "gpu=1", "--directory", str(tmp_path),
+                       "--configfile", str(REPO / "config" / f"{name}.yaml"))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    counts = job_counts(result.stdout)
+    assert {rule: counts.get(rule) for rule in CONFIGS[name]} == CONFIGS[name]
+    assert counts["ferplus_dataset"] == 1 and "synthetic_dataset" not in counts
+
+
+def test_the_paper_classifiers_and_prior_build_for_48_pixel_faces():
+    from varemotion.diffusion import build_prior
+    from varemotion.models.classifier import Classifier, ClassifierConfig
+
+    config = yaml.safe_load((REPO / "config" / "paper.yaml").read_text())
+    emotions = config["data"]["emotions"]
+    faces = torch.rand(2, 1, 48, 48)
+    for name, spec in config["classifiers"].items():
+        classifier = Classifier(ClassifierConfig(arch=spec["arch"], emotions=emotions, kwargs=spec.get("kwargs", {})))
+        assert classifier(faces).shape == (2, len(emotions)), name
+    prior = build_prior(config["prior"]["kind"], (1, 48, 48), **config["prior"]["settings"])
+    with torch.no_grad():
+        assert prior.denoise(faces * 2 - 1, torch.tensor([10, 900])).shape == faces.shape
