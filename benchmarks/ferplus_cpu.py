@@ -19,7 +19,6 @@ config/paper.yaml) and `--gpus N` gives the run `--resources gpu=N`.
 from __future__ import annotations
 
 import argparse
-import base64
 import csv
 import json
 import re
