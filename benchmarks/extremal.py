@@ -10,11 +10,18 @@ optimisation of images × areas masks); (b) a loop over the images, each image's
 optimised alone in its own call. Prints images/s of each, their largest mask difference, and
 `ratio=<batched images/s / loop images/s>` as the last line. `--single-areas` also times a loop
 over every image and area alone (one mask per optimisation) and prints its ratio before that line.
+
+Before the ratio, it times the classifier's own forward and backward pass (weights frozen, as in
+the optimisation) on the loop's batch (3 masks) and on the batched one (images × 3 masks). A
+batched iteration cannot take less than the latter, so `loop seconds / (iterations × t(48))`
+bounds the ratio that batching this network can reach on the machine, however little the rest of
+an iteration costs.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 
 import torch
@@ -22,7 +29,7 @@ import torch
 from varemotion.emotions import BASIC_EMOTIONS
 from varemotion.faces import generate_faces
 from varemotion.models.classifier import Classifier, ClassifierConfig, load_classifier
-from varemotion.xai.extremal import extremal_perturbation
+from varemotion.xai.extremal import extremal_perturbation, frozen
 
 CHANNELS = {"channels": [32, 64, 128, 256], "stem_width": 16}
 AREAS = (0.05, 0.1, 0.2)
@@ -32,6 +39,18 @@ def timed(function, *args, **kwargs):
     started = time.perf_counter()
     result = function(*args, **kwargs)
     return result, time.perf_counter() - started
+
+
+def network_seconds(classifier, images: torch.Tensor, repeats: int = 30) -> float:
+    """Median seconds of one forward and backward pass to the input, the classifier's weights frozen."""
+    times = []
+    with frozen(classifier):
+        for _ in range(repeats + 3):  # the first three warm up
+            shown = images.clone().requires_grad_(True)
+            started = time.perf_counter()
+            classifier(shown)[:, 0].sum().backward()
+            times.append(time.perf_counter() - started)
+    return statistics.median(times[3:])
 
 
 def main() -> None:
@@ -74,6 +93,11 @@ def main() -> None:
         single_s = time.perf_counter() - started
         print(f"one image and one area at a time: {args.images * len(AREAS)} optimisations, {single_s:.1f} s, "
               f"{args.images / single_s:.3f} images/s, ratio_single_areas={single_s / batched_s:.2f}")
+    small = network_seconds(classifier, images[:1].repeat_interleave(len(AREAS), 0))
+    large = network_seconds(classifier, images.repeat_interleave(len(AREAS), 0))
+    print(f"network forward+backward: {len(AREAS)} masks {small * 1e3:.2f} ms, {args.images * len(AREAS)} masks "
+          f"{large * 1e3:.2f} ms; with nothing else in a batched iteration, ratio <= "
+          f"{loop_s / (args.iterations * large):.2f} here")
     print(f"ratio={loop_s / batched_s:.2f}")
 
 
