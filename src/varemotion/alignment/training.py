@@ -145,6 +145,20 @@ def train_module(
     return FinetuneResult(state=best_state, best_epoch=best_epoch, history=history)
 
 
+def _train_epoch(batched_loss: Callable, params: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor],
+                 items: Items, order: torch.Tensor, batch_size: int, optimizer: torch.optim.Optimizer) -> float:
+    """One pass of every model over its row of `order`; the summed loss over the epoch's trials."""
+    total = 0.0
+    for step in _steps(order.shape[1], batch_size):
+        batch = order[:, step]
+        losses = batched_loss(params, buffers, items.inputs[items.input_index[batch]], items.targets[batch])
+        optimizer.zero_grad(set_to_none=True)
+        losses.sum().backward()
+        optimizer.step()
+        total += losses.sum().item() * batch.shape[1]
+    return total
+
+
 def train_stacked(
     module: nn.Module, params: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor], items: Items,
     epoch_items: Callable[[int], np.ndarray], validations: Sequence[Validation], settings: FinetuneSettings,
@@ -196,14 +210,7 @@ def train_stacked(
         order = torch.as_tensor(np.asarray(epoch_items(epoch)), dtype=torch.long, device=device)
         if order.shape[0] != n_models:
             raise ValueError(f"epoch_items gave {order.shape[0]} rows for {n_models} models")
-        total = 0.0
-        for step in _steps(order.shape[1], settings.batch_size):
-            batch = order[:, step]
-            losses = batched_loss(params, buffers, items.inputs[items.input_index[batch]], items.targets[batch])
-            optimizer.zero_grad(set_to_none=True)
-            losses.sum().backward()
-            optimizer.step()
-            total += losses.sum().item() * batch.shape[1]
+        total = _train_epoch(batched_loss, params, buffers, items, order, settings.batch_size, optimizer)
         validation_loss = evaluate()
         history.append({"epoch": epoch + 1, "loss": total / max(order.numel(), 1),
                         "validation_nll": float(np.nanmean(validation_loss)) if len(rows) else float("nan")})

@@ -52,6 +52,13 @@ def weights_fingerprint(*modules: nn.Module) -> str:
     return digest.hexdigest()[:16]
 
 
+def _objectives(guides: tuple[nn.Module, ...], i: torch.Tensor, j: torch.Tensor, separate: bool) -> list[Objective]:
+    """The guidance objectives of a batch with class pairs (i, j): one per guide if `separate`."""
+    if separate:
+        return [Objective((guide,), i, j) for guide in guides]
+    return [Objective(guides, i, j)] if guides else []
+
+
 def sample_pairs(
     prior: Prior,
     guides: nn.Module | tuple[nn.Module, ...],
@@ -98,11 +105,7 @@ def sample_pairs(
     starts = range(0, len(targets), max_batch)
     for start in tqdm(starts[len(chunks):], disable=not progress, desc="batches", initial=len(chunks), total=len(starts)):
         part = slice(start, start + max_batch)
-        i, j = targets[part, 0], targets[part, 1]
-        if separate_guides:
-            objectives = [Objective((guide,), i, j) for guide in guides]
-        else:
-            objectives = [Objective(guides, i, j)] if guides else []
+        objectives = _objectives(guides, targets[part, 0], targets[part, 1], separate_guides)
         generators = [torch.Generator().manual_seed(int(s)) for s in seeds[part]]
         out = guided.guided_sample(
             prior, objectives, len(generators), generator=generators, device=device, **sampler_options
