@@ -32,6 +32,16 @@ def test_mixed_precision_is_off_on_the_cpu_so_cpu_runs_stay_exact():
     assert select_device(0) == torch.device("cpu")
 
 
+@pytest.mark.parametrize(("assigned", "level"), [("", "INFO"), ("0", "WARNING")])
+def test_a_granted_gpu_missing_warns_only_when_the_scheduler_assigned_one(assigned, level, monkeypatch, caplog):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", assigned)
+    with caplog.at_level("INFO", logger="varemotion.device"):
+        assert select_device(1) == torch.device("cpu")
+    cpu_notes = [record for record in caplog.records if "running on the CPU" in record.getMessage()]
+    assert [record.levelname for record in cpu_notes] == [level]
+
+
 @pytest.mark.parametrize("kind", ["pixel", "latent"])
 def test_prior_training_runs_under_bf16_autocast_with_float32_weights(kind, monkeypatch):
     from varemotion.diffusion import training

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 
 import torch
 
@@ -15,8 +16,13 @@ def select_device(gpus_granted: int | float = 0) -> torch.device:
     if gpus_granted and torch.cuda.is_available():
         device = torch.device("cuda")
     else:
-        if gpus_granted:
-            log.warning("a GPU was granted but CUDA is not available; running on the CPU")
+        assigned = os.environ.get("CUDA_VISIBLE_DEVICES", "").strip()
+        if gpus_granted and assigned:
+            # a scheduler set aside GPUs for this job, so their absence is a setup problem worth a warning
+            log.warning("the job was assigned GPU %s but PyTorch sees no CUDA device (a CPU-only torch "
+                        "build?); running on the CPU", assigned)
+        elif gpus_granted:
+            log.info("no CUDA device on this machine; running on the CPU")
         device = torch.device("cpu")
     log.info("device: %s", device)
     return device
