@@ -16,6 +16,12 @@ the optimisation) on the loop's batch (3 masks) and on the batched one (images �
 batched iteration cannot take less than the latter, so `loop seconds / (iterations × t(48))`
 bounds the ratio that batching this network can reach on the machine, however little the rest of
 an iteration costs.
+
+`--torchray` also times TorchRay's `extremal_perturbation` (the paper's reference code; archived,
+CC BY-NC, so never a dependency: `pip install torchray` to use it here) one image at a time with
+the same areas, iterations and the same step and σ scaled to the image, and prints the mean
+correlation of its masks with the batched ones (TorchRay also jitters the image and blurs at
+several levels, so the masks differ in detail).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+import warnings
 
 import torch
 
@@ -53,6 +60,28 @@ def network_seconds(classifier, images: torch.Tensor, repeats: int = 30) -> floa
     return statistics.median(times[3:])
 
 
+def torchray_reference(classifier, images: torch.Tensor, targets: torch.Tensor, iterations: int,
+                       masks: torch.Tensor) -> None:
+    """Time TorchRay's one-image Extremal Perturbation and compare its masks with `masks` (N, A, H, W)."""
+    try:
+        from torchray.attribution.extremal_perturbation import extremal_perturbation as torchray_extremal
+    except ImportError as error:
+        raise SystemExit("--torchray needs TorchRay: pip install torchray (reference only)") from error
+    side = min(images.shape[-2:])
+    settings = {"areas": list(AREAS), "max_iter": iterations, "step": max(1, round(side * 7 / 224)),
+                "sigma": side * 21 / 224}
+    started = time.perf_counter()
+    with frozen(classifier), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="torch.meshgrid")  # TorchRay's own call, not ours
+        reference = torch.stack([torchray_extremal(classifier, images[i : i + 1], int(targets[i]), **settings)[0][:, 0]
+                                 for i in range(len(images))])
+    seconds = time.perf_counter() - started
+    pairs = torch.stack([reference.flatten(2), masks.flatten(2)], dim=2).flatten(0, 1)  # (N·A, 2, H·W)
+    correlation = torch.stack([torch.corrcoef(pair)[0, 1] for pair in pairs]).nanmean().item()
+    print(f"TorchRay, one image at a time: {seconds:.1f} s, {len(images) / seconds:.3f} images/s; "
+          f"mean correlation of its masks with the batched ones {correlation:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=16)
@@ -60,6 +89,7 @@ def main() -> None:
     parser.add_argument("--weights", default=None, help="a saved classifier's weights.pt (config.json beside it)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--single-areas", action="store_true", help="also time one image and one area at a time")
+    parser.add_argument("--torchray", action="store_true", help="also time TorchRay's implementation (installed apart)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.weights:
@@ -93,6 +123,8 @@ def main() -> None:
         single_s = time.perf_counter() - started
         print(f"one image and one area at a time: {args.images * len(AREAS)} optimisations, {single_s:.1f} s, "
               f"{args.images / single_s:.3f} images/s, ratio_single_areas={single_s / batched_s:.2f}")
+    if args.torchray:
+        torchray_reference(classifier, images, targets, args.iterations, batched)
     small = network_seconds(classifier, images[:1].repeat_interleave(len(AREAS), 0))
     large = network_seconds(classifier, images.repeat_interleave(len(AREAS), 0))
     print(f"network forward+backward: {len(AREAS)} masks {small * 1e3:.2f} ms, {args.images * len(AREAS)} masks "
