@@ -23,7 +23,7 @@ from bad_inputs import (CLICKS, EMOTIONS, GOOD_CLICKS, GOOD_TWOAFC, SPLITS, STIM
                         splits_and_weights, text_file, tiny_classifier, truncate, truncated_split)
 from conftest import REPO, snakemake
 from test_data import FERPLUS_ROWS, fer2013_row, make_ferplus, tree_hashes, vote_row
-from test_workflow import write_config
+from test_workflow import ferplus_data_job, write_config
 from varemotion.behavior import ingest, write_trials
 from varemotion.behavior.frontend import frontend_logits, write_logits
 from varemotion.checkpoints import UnsafeCheckpointError
@@ -300,12 +300,8 @@ def test_corrupted_png_fails_the_first_job_that_reads_it(tmp_path):
     corrupt_png(root)
     before = tree_hashes(root)
     work = tmp_path / "run"
-    work.mkdir()
-    config = write_config(work, {"data": {"source": "ferplus", "ferplus": {"root": str(root)}}})
-    result = snakemake("--cores", "1", "--configfile", str(config), "--directory", str(work),
-                       "results/data/ferplus/train.npz")
+    result, log = ferplus_data_job(root, work)
     assert result.returncode != 0
-    log = (work / "results" / "logs" / "data" / "ferplus.log").read_text()
     assert f"{root}/FER2013Valid/fer0000005.png: cannot be read as an image" in log
     assert "expected a complete PNG, JPEG or BMP image" in log
     assert not [p for p in (work / "results" / "data").rglob("*") if not p.is_dir()]

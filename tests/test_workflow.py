@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +68,15 @@ def write_config(directory: Path, config: dict) -> Path:
     path = directory / "config.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
+
+
+def ferplus_data_job(root: Path, work: Path) -> tuple[subprocess.CompletedProcess, str]:
+    """Run only the FER+ data job on the layout at `root`, in a new folder `work`: its result and log text."""
+    work.mkdir()
+    config = write_config(work, {"data": {"source": "ferplus", "ferplus": {"root": str(root)}}})
+    result = snakemake("--cores", "1", "--configfile", str(config), "--directory", str(work),
+                       "results/data/ferplus/train.npz")
+    return result, (work / "results" / "logs" / "data" / "ferplus.log").read_text()
 
 
 def in_process_config(tmp_path: Path, config: dict) -> dict:
@@ -303,12 +313,8 @@ def test_ferplus_source_end_to_end_and_bad_votes_write_nothing(tmp_path):
     bad = make_ferplus(tmp_path / "bad", rows=[*FERPLUS_ROWS[:3], FERPLUS_ROWS[3].replace(",6,", ",six,"), *FERPLUS_ROWS[4:]])
     before = tree_hashes(bad)
     work = tmp_path / "bad_run"
-    work.mkdir()
-    config = write_config(work, {"data": {"source": "ferplus", "ferplus": {"root": str(bad)}}})
-    result = snakemake("--cores", "1", "--configfile", str(config), "--directory", str(work),
-                       "results/data/ferplus/train.npz")
+    result, log = ferplus_data_job(bad, work)
     assert result.returncode != 0
-    log = (work / "results" / "logs" / "data" / "ferplus.log").read_text()
     assert "fer2013new.csv, line 5, column 'surprise': value 'six'" in log
     assert not list((work / "results").rglob("*.npz"))
     assert tree_hashes(bad) == before
