@@ -133,6 +133,7 @@ def test_tiny_end_to_end_run(tmp_path):
     report = tmp_path / "report.html"
     result = snakemake("--configfile", str(config), "--directory", str(tmp_path), "--report", str(report))
     assert result.returncode == 0, result.stderr[-2000:]
+    assert "(WARNING/" not in result.stderr + result.stdout  # docutils complains of no caption or link
     html = report.read_text()
     for figure in FIGURES:
         assert f"{figure}.png" in html

@@ -161,7 +161,7 @@ rule statistics_figure:
         comparisons="results/stats/{analysis}/comparisons.csv",
         outcomes="results/stats/{analysis}/outcomes.csv",
     output:
-        png=report("results/figures/{figure}_{analysis}.png", caption="../report/statistics_figure.rst", category="Statistics",
+        png=report("results/figures/{figure}_{analysis}.png", caption="../report/statistics_figure.rst", category="Entropy statistics",
                    subcategory="{analysis}"),
         pdf="results/figures/{figure}_{analysis}.pdf",
     log:

@@ -7,15 +7,15 @@ rule study_statistics:
         trials=lambda w: analysis_trials(w.analysis),
         manifest="results/stimuli/manifest.csv",
     output:
-        per_image=report("results/stats/{analysis}/per_image.csv", caption="../report/per_image.rst", category="Statistics"),
-        correlations=report("results/stats/{analysis}/correlations.csv", caption="../report/correlations.rst", category="Statistics"),
+        per_image=report("results/stats/{analysis}/per_image.csv", caption="../report/per_image.rst", category="Entropy statistics"),
+        correlations=report("results/stats/{analysis}/correlations.csv", caption="../report/correlations.rst", category="Entropy statistics"),
         entropy_by_kind="results/stats/{analysis}/entropy_by_kind.csv",
         comparisons="results/stats/{analysis}/comparisons.csv",
         outcomes="results/stats/{analysis}/outcomes.csv",
         agreement="results/stats/{analysis}/agreement.csv",
         mixed_model="results/stats/{analysis}/mixed_model.csv",
         mixed_model_text="results/stats/{analysis}/mixed_model.txt",
-        summary=report("results/stats/{analysis}/summary.json", caption="../report/summary.rst", category="Statistics"),
+        summary=report("results/stats/{analysis}/summary.json", caption="../report/summary.rst", category="Entropy statistics"),
     log:
         "results/logs/stats/{analysis}.log",
     benchmark:
@@ -39,7 +39,7 @@ rule ferplus_vote_statistics:
         classifiers=expand("results/models/{classifier}/weights.pt", classifier=CLASSIFIERS),
     output:
         per_image="results/stats/ferplus_votes/per_image.csv",
-        correlations=report("results/stats/ferplus_votes/correlations.csv", caption="../report/ferplus_votes.rst", category="Statistics"),
+        correlations=report("results/stats/ferplus_votes/correlations.csv", caption="../report/ferplus_votes.rst", category="Entropy statistics"),
     log:
         "results/logs/stats/ferplus_votes.log",
     params:
