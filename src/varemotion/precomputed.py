@@ -20,8 +20,12 @@ CLASSIFIER_FILES = ("weights.pt", "config.json", "metrics.json")
 PRIOR_FILES = ("weights.pt", "config.json", "history.csv")
 
 
-class PrecomputedWeightsError(ValueError):
+class PrecomputedWeightsError(DataError):
     """Precomputed weights that do not match the configured model or data."""
+
+
+def _differs(config: Path, key: str, found, expected: str) -> PrecomputedWeightsError:
+    return PrecomputedWeightsError(config, f"key {key!r} is {found!r}; expected {expected}")
 
 
 def missing_files(root: str | Path, classifiers: list[str]) -> list[str]:
@@ -41,10 +45,8 @@ def import_classifier(source: str | Path, outputs: dict, arch: str, kwargs: dict
     expected = {"arch": arch, "kwargs": kwargs, "emotions": emotions, "image_size": [image_size, image_size]}
     for key, value in expected.items():
         if saved.get(key) != value:
-            raise PrecomputedWeightsError(
-                f"{source / 'config.json'}: key {key!r} is {saved.get(key)!r}; expected {value!r} "
-                "as configured (train this classifier, or give weights trained with this config)"
-            )
+            raise _differs(source / "config.json", key, saved.get(key), f"{value!r} as configured (train this "
+                           "classifier, or give weights trained with this config)")
     _check_loads(source / "weights.pt", lambda: load_classifier(source / "weights.pt", source / "config.json"))
     _copy_all(source, outputs, CLASSIFIER_FILES)
 
@@ -54,20 +56,17 @@ def import_prior(source: str | Path, outputs: dict, kind: str, settings: dict, i
     from varemotion.diffusion import load_prior  # torch and diffusers: not needed by the config check
 
     source = Path(source)
-    saved = _read_json(source / "config.json")
+    config = source / "config.json"
+    saved = _read_json(config)
     if saved.get("kind") != kind:
-        raise PrecomputedWeightsError(f"{source / 'config.json'}: key 'kind' is {saved.get('kind')!r}; expected {kind!r} (prior.kind)")
+        raise _differs(config, "kind", saved.get("kind"), f"{kind!r} (prior.kind)")
     shape = saved.get("image_shape", [None, None, None])
     if list(shape[1:]) != [image_size, image_size]:
-        raise PrecomputedWeightsError(
-            f"{source / 'config.json'}: key 'image_shape' is {shape!r}; expected images of {image_size}×{image_size} as in the data set"
-        )
+        raise _differs(config, "image_shape", shape, f"images of {image_size}×{image_size} as in the data set")
+    saved_settings = saved.get("settings", {})
     for key, value in settings.items():
-        if saved.get("settings", {}).get(key) != value:
-            raise PrecomputedWeightsError(
-                f"{source / 'config.json'}: key 'settings.{key}' is {saved.get('settings', {}).get(key)!r}; "
-                f"expected {value!r} (prior.settings.{key})"
-            )
+        if saved_settings.get(key) != value:
+            raise _differs(config, f"settings.{key}", saved_settings.get(key), f"{value!r} (prior.settings.{key})")
     _check_loads(source / "weights.pt", lambda: load_prior(source))
     _copy_all(source, outputs, PRIOR_FILES)
 
@@ -76,16 +75,17 @@ def _read_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as error:
-        raise PrecomputedWeightsError(f"{path}: cannot be read as JSON ({error})") from None
+        raise PrecomputedWeightsError(path, f"cannot be read as JSON ({error})") from None
 
 
 def _check_loads(path: Path, load) -> None:
     try:
         load()
     except DataError as error:  # a refused pickle, a truncated file or tensors of the wrong shape
-        raise PrecomputedWeightsError(str(error)) from None
+        raise PrecomputedWeightsError(error.path, error.problem, row=error.row, column=error.column,
+                                      value=error.value, expected=error.expected) from None
     except Exception as error:
-        raise PrecomputedWeightsError(f"{path}: does not load into the configured model ({str(error).splitlines()[0]})") from None
+        raise PrecomputedWeightsError(path, f"does not load into the configured model ({str(error).splitlines()[0]})") from None
 
 
 def _copy_all(source: Path, outputs: dict, names: tuple[str, ...]) -> None:

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+
 from varemotion.diffusion.fit import prior_quality
 from varemotion.logs import log_to_file
 from varemotion.sampling.sets import to_uint8
