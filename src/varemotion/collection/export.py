@@ -15,10 +15,10 @@ from pathlib import Path
 import pandas as pd
 
 from varemotion.atomic import write_atomically
-from varemotion.behavior.sqlite import read_sqlite
+from varemotion.behavior.sqlite import checked_snapshot, read_sqlite
 from varemotion.behavior.trials import write_trials
 
-from .store import Snapshot, read_snapshot
+from .store import Snapshot
 
 JSPSYCH_COLUMNS = ["subject_id", "design_trial_index", "stimulus_id", "catch_id", "expected_response", "is_train",
                    "response", "response_label", "rt", "prolific_pid", "study_id", "session_id", "received_at"]
@@ -39,7 +39,7 @@ def export_trials(database: str | os.PathLike[str], *, jspsych: str | os.PathLik
     The trial table holds the rating trials (catch trials left out) with the emotions the
     database records; it is checked as every ingested table is. Returns the files written.
     """
-    snapshot = read_snapshot(database)
+    snapshot = checked_snapshot(database)
     table = None
     if trials is not None:
         stimuli = snapshot.trials["stimulus_id"].dropna().unique()
