@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from varemotion.experiment.page import collection_script
 
-from .store import StoreConflict, TrialStore
+from .store import NotStarted, StoreConflict, TrialStore
 from .study import Refusal, Study
 
 #: Largest request body accepted, in bytes: a trial is about 150 bytes.
@@ -99,10 +99,13 @@ async def _json_body(request: Request) -> object:
 
 
 def create_app(experiment: str | os.PathLike[str], database: str | os.PathLike[str], *,
-               max_body: int = DEFAULT_MAX_BODY) -> Starlette:
-    """The server's ASGI app for the exported experiment in ``experiment``, storing trials in ``database``."""
+               max_body: int = DEFAULT_MAX_BODY, synchronous: str = "FULL") -> Starlette:
+    """The server's ASGI app for the exported experiment in ``experiment``, storing trials in ``database``.
+
+    ``synchronous`` is SQLite's setting (see varemotion.collection.store.SYNCHRONOUS).
+    """
     study = Study.load(experiment)
-    store = TrialStore(database, study.settings())
+    store = TrialStore(database, study.settings(), synchronous=synchronous)
 
     async def sessions(request: Request) -> Response:
         participant, prolific = study.session_request(await _json_body(request))
@@ -113,8 +116,6 @@ def create_app(experiment: str | os.PathLike[str], database: str | os.PathLike[s
 
     async def trials(request: Request) -> Response:
         trial = study.trial(await _json_body(request))
-        if not await run_in_threadpool(store.has_participant, trial["subject_id"]):
-            raise Refusal(404, f"participant {trial['subject_id']!r} has not started a session")
         stored = await run_in_threadpool(store.add_trial, trial)
         return JSONResponse({"stored": stored}, status_code=201 if stored else 200, headers=NO_CACHE)
 
@@ -131,6 +132,9 @@ def create_app(experiment: str | os.PathLike[str], database: str | os.PathLike[s
     async def conflict(request: Request, problem: StoreConflict) -> Response:
         return error(409, str(problem))
 
+    async def not_started(request: Request, problem: NotStarted) -> Response:
+        return error(404, str(problem))
+
     routes = [
         Route("/api/sessions", sessions, methods=["POST"]),
         Route("/api/trials", trials, methods=["POST"]),
@@ -145,6 +149,7 @@ def create_app(experiment: str | os.PathLike[str], database: str | os.PathLike[s
         store.close()
 
     app = Starlette(routes=routes, middleware=[Middleware(BodyLimit, max_bytes=max_body)],
-                    exception_handlers={Refusal: refused, StoreConflict: conflict}, lifespan=lifespan)
+                    exception_handlers={Refusal: refused, StoreConflict: conflict, NotStarted: not_started},
+                    lifespan=lifespan)
     app.state.store, app.state.study = store, study
     return app

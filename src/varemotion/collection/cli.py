@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     serve.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY,
                        help=f"largest request body accepted, in bytes (default {DEFAULT_MAX_BODY})")
+    serve.add_argument("--synchronous", choices=["full", "normal"], default="full",
+                       help="SQLite's sync: full (default) writes every trial to disk before acknowledging it,"
+                            " surviving a power cut; normal survives a crash of the server only, and is faster")
     export = commands.add_parser("export-ratings", help="write the stored trials as CSV files")
     export.add_argument("database", type=Path, help="the server's SQLite file (it may be in use)")
     export.add_argument("--trials", type=Path, help="the canonical trial table (rating trials)")
@@ -50,7 +53,7 @@ def serve(args: argparse.Namespace) -> None:
     from .app import create_app
 
     _check_database_place(args.experiment, args.database)
-    app = create_app(args.experiment, args.database, max_body=args.max_body)
+    app = create_app(args.experiment, args.database, max_body=args.max_body, synchronous=args.synchronous.upper())
     print(f"serving {app.state.study.folder} at http://{args.host}:{args.port}/?participant=<id>;"
           f" trials go to {args.database}", file=sys.stderr, flush=True)
     uvicorn.run(app, host=args.host, port=args.port, server_header=False, log_level="warning")

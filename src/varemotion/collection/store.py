@@ -33,6 +33,10 @@ SCHEMA_VERSION = 1
 #: Seconds between passive checkpoints, which copy the WAL into the database file: its modification
 #: time then shows new trials within this delay (Snakemake reruns the ingest on a newer input).
 CHECKPOINT_EVERY_S = 2.0
+#: SQLite's synchronous settings the server offers. FULL (the default) syncs every trial to disk
+#: before the browser is told it is stored, so it survives a power cut; NORMAL survives a crash of
+#: the server or a killed process, but a power cut may lose the last trials; it is far faster.
+SYNCHRONOUS = ("FULL", "NORMAL")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS study (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS participants (
@@ -66,6 +70,10 @@ class StoreConflict(ValueError):
     """A write that contradicts what the database holds (the message says what)."""
 
 
+class NotStarted(LookupError):
+    """A trial of a participant who has no session in the database."""
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The whole database at one moment: study settings, participants and trials."""
@@ -87,14 +95,16 @@ class TrialStore:
     SQLite allows one writer at a time anyway.
     """
 
-    def __init__(self, path: str | os.PathLike[str], study: Mapping[str, object]) -> None:
+    def __init__(self, path: str | os.PathLike[str], study: Mapping[str, object], *, synchronous: str = "FULL"
+                 ) -> None:
+        if synchronous not in SYNCHRONOUS:
+            raise ValueError(f"synchronous must be one of {list(SYNCHRONOUS)}, got {synchronous!r}")
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
-        # FULL: a trial acknowledged to the browser survives a power cut, not only a crash.
-        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
         self._last_checkpoint = time.monotonic()
@@ -153,11 +163,6 @@ class TrialStore:
         raise StoreConflict(f"all {len(subject_ids)} participants of the design have started a session:"
                             " the study is full")
 
-    def has_participant(self, subject_id: str) -> bool:
-        with self._lock:
-            return self._db.execute("SELECT 1 FROM participants WHERE subject_id = ?",
-                                    (subject_id,)).fetchone() is not None
-
     def answered(self, subject_id: str) -> list[int]:
         """The design trial indices this participant has answered, in order."""
         with self._lock:
@@ -168,10 +173,14 @@ class TrialStore:
     def add_trial(self, trial: Mapping[str, object]) -> bool:
         """Store one trial (keys :data:`TRIAL_FIELDS`); False when the same answer is already stored.
 
-        A different answer to a stored trial raises StoreConflict and changes nothing.
+        A different answer to a stored trial raises StoreConflict, a participant without a session
+        NotStarted; neither changes anything.
         """
         values = [trial.get(f) for f in TRIAL_FIELDS]
         with self._lock, self._db:
+            if self._db.execute("SELECT 1 FROM participants WHERE subject_id = ?",
+                                (trial["subject_id"],)).fetchone() is None:
+                raise NotStarted(f"participant {trial['subject_id']!r} has not started a session")
             inserted = self._db.execute(
                 f"INSERT INTO trials ({', '.join(TRIAL_FIELDS)}, received_at) VALUES "
                 f"({', '.join('?' * len(TRIAL_FIELDS))}, ?) ON CONFLICT (subject_id, trial_index) DO NOTHING",

@@ -269,8 +269,10 @@
     window.jatos.onLoad(function () {
       var params = window.jatos.urlQueryParameters || {};
       var identity = urlIdentity(function (name) { return params[name] || null; });
+      var count = design.participants.length;
+      var run = Math.abs(Math.floor(Number(window.jatos.studyResultId))) || 0;
       var participant = identity.participant ? findParticipant(identity.participant) :
-        design.participants[(Number(window.jatos.studyResultId) - 1) % design.participants.length];
+        design.participants[run % count];
       if (participant === null) {
         unknownParticipant(identity.participant);
         return;
