@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -135,9 +136,23 @@ def test_autoencoder_stage_learns_to_reconstruct():
 def test_quality_report_tells_constant_images_from_real_ones():
     classifier = nn.Sequential(nn.Flatten(), nn.Linear(16 * 16, 3))
     real, same, heldout = blobs(300, seed=4), blobs(300, seed=5), blobs(300, seed=6)
-    alike = quality_report(same, heldout, classifier, seed=0)
+    fast = {"folds": 3, "steps": 60}
+    alike = quality_report(same, heldout, classifier, seed=0, two_sample=fast)
     assert alike["n_samples"] == alike["n_real"] == 300
     assert 1 / 3 <= alike["mean_max_probability"] <= 1
     assert 0.35 <= alike["two_sample_accuracy"] <= 0.65
-    constant = quality_report(torch.full_like(real, 0.3), heldout, classifier, seed=0)
+    constant = quality_report(torch.full_like(real, 0.3), heldout, classifier, seed=0, two_sample=fast)
     assert constant["two_sample_accuracy"] >= 0.95
+
+
+def test_quality_report_measures_how_far_the_class_shares_are_from_the_data():
+    classifier = nn.Sequential(nn.Flatten(), nn.Linear(16 * 16, 3))
+    with torch.no_grad():
+        classifier[1].weight.zero_()
+        classifier[1].bias.copy_(torch.tensor([5.0, 0.0, 0.0]))  # every sample is class 0
+    labels = np.repeat([0, 1, 2], 100)  # the data: a third each
+    report = quality_report(blobs(30, seed=7), blobs(30, seed=8), classifier, real_labels=labels, seed=0,
+                            two_sample={"folds": 2, "steps": 5})
+    assert report["predicted_class_fraction"] == [1.0, 0.0, 0.0]
+    assert report["data_class_fraction"] == pytest.approx([1 / 3] * 3)
+    assert report["class_share_distance"] == pytest.approx(2 / 3)

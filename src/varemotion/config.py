@@ -119,9 +119,13 @@ def _check_alignment(config: dict) -> None:
 def _check_prior(config: dict) -> None:
     from varemotion.diffusion.latent import LATENT_DEFAULTS
     from varemotion.diffusion.pixel import PIXEL_DEFAULTS
+    from varemotion.diffusion.renderer import RENDERER_DEFAULTS
 
     prior = config["prior"]
-    known = LATENT_DEFAULTS if prior["kind"] == "latent" else PIXEL_DEFAULTS
+    if prior["kind"] == "renderer" and config["data"]["source"] != "synthetic":
+        raise ConfigError(f"prior.kind: 'renderer' learns the synthetic renderer's parameters; data.source is "
+                          f"{config['data']['source']!r}, so use latent or pixel")
+    known = {"latent": LATENT_DEFAULTS, "pixel": PIXEL_DEFAULTS, "renderer": RENDERER_DEFAULTS}[prior["kind"]]
     unknown = sorted(set(prior["settings"]) - set(known) - {"attention_head_dim"})
     if unknown:
         raise ConfigError(

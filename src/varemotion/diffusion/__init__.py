@@ -12,20 +12,22 @@ from varemotion.checkpoints import load_state_dict
 from varemotion.diffusion.latent import LatentPrior
 from varemotion.diffusion.pixel import PixelPrior
 from varemotion.diffusion.prior import Prior
+from varemotion.diffusion.renderer import RendererPrior
 
 WEIGHTS_FILE = "weights.pt"
 CONFIG_FILE = "config.json"
-PRIOR_KINDS = {"pixel": PixelPrior, "latent": LatentPrior}
+PRIOR_KINDS = {"pixel": PixelPrior, "latent": LatentPrior, "renderer": RendererPrior}
+AnyPrior = PixelPrior | LatentPrior | RendererPrior
 
 
-def build_prior(kind: str, image_shape: tuple[int, int, int], **settings) -> PixelPrior | LatentPrior:
-    """A fresh prior of `kind` ("pixel" or "latent") for images of shape (C, H, W)."""
+def build_prior(kind: str, image_shape: tuple[int, int, int], **settings) -> AnyPrior:
+    """A fresh prior of `kind` ("pixel", "latent" or "renderer") for images of shape (C, H, W)."""
     if kind not in PRIOR_KINDS:
         raise ValueError(f"unknown prior kind {kind!r}; expected one of {sorted(PRIOR_KINDS)}")
     return PRIOR_KINDS[kind](tuple(image_shape), **settings)
 
 
-def save_prior(prior: PixelPrior | LatentPrior, directory: str | Path) -> None:
+def save_prior(prior: AnyPrior, directory: str | Path) -> None:
     """Write `weights.pt` (state dict; the EMA weights after `train_prior`) and `config.json`."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -34,7 +36,7 @@ def save_prior(prior: PixelPrior | LatentPrior, directory: str | Path) -> None:
     (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")
 
 
-def load_prior(directory: str | Path) -> PixelPrior | LatentPrior:
+def load_prior(directory: str | Path) -> AnyPrior:
     """Load a prior written by `save_prior` (weights only, never pickled code), in eval mode."""
     directory = Path(directory)
     config = json.loads((directory / CONFIG_FILE).read_text())
@@ -45,7 +47,7 @@ def load_prior(directory: str | Path) -> PixelPrior | LatentPrior:
 
 @torch.no_grad()
 def sample(
-    prior: PixelPrior | LatentPrior,
+    prior: AnyPrior,
     n: int,
     generator: torch.Generator,
     num_inference_steps: int = 50,
@@ -65,4 +67,4 @@ def sample(
     return torch.cat(chunks)
 
 
-__all__ = ["LatentPrior", "PixelPrior", "Prior", "build_prior", "load_prior", "sample", "save_prior"]
+__all__ = ["LatentPrior", "PixelPrior", "Prior", "RendererPrior", "build_prior", "load_prior", "sample", "save_prior"]

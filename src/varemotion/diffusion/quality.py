@@ -1,68 +1,45 @@
-"""How good a prior's unguided samples are: classifier confidence and a classifier two-sample test."""
+"""How good a prior's unguided samples are: classifier confidence, class shares and a two-sample test."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from varemotion.models.evaluation import predict_proba
-
-
-def discriminator(channels: int) -> nn.Module:
-    """A small CNN that scores an image as generated (logit > 0) or real."""
-    return nn.Sequential(
-        nn.Conv2d(channels, 16, 3, padding=1), nn.SiLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.SiLU(), nn.MaxPool2d(2),
-        nn.Conv2d(32, 64, 3, padding=1), nn.SiLU(), nn.AdaptiveAvgPool2d(4),
-        nn.Flatten(), nn.Linear(64 * 16, 1),
-    )
-
-
-def two_sample_accuracy(
-    generated: torch.Tensor, real: torch.Tensor, seed: int, epochs: int = 6, batch_size: int = 64
-) -> float:
-    """Held-out accuracy of a CNN telling generated from real images (0.5: indistinguishable).
-
-    Both sets are cut to the same size, shuffled together and split in halves: the CNN trains
-    on one half and is scored on the other.
-    """
-    generator = torch.Generator().manual_seed(seed)
-    n = min(len(generated), len(real))
-    pick = lambda x: x[torch.randperm(len(x), generator=generator)[:n]].float()
-    images = torch.cat([pick(generated), pick(real)])
-    labels = torch.cat([torch.ones(n), torch.zeros(n)])
-    order = torch.randperm(2 * n, generator=generator)
-    train, test = order[:n], order[n:]
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = discriminator(images.shape[1])
-    optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
-    for _ in range(epochs):
-        for index in train[torch.randperm(n, generator=generator)].split(batch_size):
-            loss = F.binary_cross_entropy_with_logits(model(images[index]).squeeze(1), labels[index])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-    with torch.no_grad():
-        predicted = torch.cat([model(images[i]).squeeze(1) > 0 for i in test.split(500)])
-    return (predicted.float() == labels[test]).float().mean().item()
+from varemotion.realism.two_sample import two_sample_test
 
 
 def quality_report(
     samples: torch.Tensor,
     real_heldout: torch.Tensor,
     classifier: nn.Module,
+    real_labels: np.ndarray | None = None,
     seed: int = 0,
     device: torch.device | None = None,
+    two_sample: dict | None = None,
 ) -> dict:
-    """Mean max-softmax of `classifier` on the samples, and the two-sample-test accuracy."""
+    """The classifier's mean max-softmax and predicted class shares on the samples, and the C2ST.
+
+    With `real_labels` (the held-out faces' labels), the report also gives the data's class shares
+    and the total-variation distance between the two (0: the prior draws every emotion as often as
+    the data holds it). The two-sample test is :func:`varemotion.realism.two_sample.two_sample_test`
+    with the options in `two_sample`.
+    """
     probs = predict_proba(classifier, samples, device or torch.device("cpu"))
-    counts = torch.bincount(torch.as_tensor(probs.argmax(axis=1)), minlength=probs.shape[1])
-    return {
+    k = probs.shape[1]
+    predicted = np.bincount(probs.argmax(axis=1), minlength=k) / len(probs)
+    result = two_sample_test(samples, real_heldout, seed=seed, **(two_sample or {}))
+    report = {
         "n_samples": len(samples),
         "n_real": len(real_heldout),
         "mean_max_probability": float(probs.max(axis=1).mean()),
-        "predicted_class_fraction": (counts / counts.sum()).tolist(),
-        "two_sample_accuracy": two_sample_accuracy(samples, real_heldout, seed),
+        "predicted_class_fraction": predicted.tolist(),
+        "two_sample_accuracy": result.accuracy,
+        "two_sample_ci": [result.ci_low, result.ci_high],
     }
+    if real_labels is not None:
+        data = np.bincount(np.asarray(real_labels), minlength=k) / len(real_labels)
+        report |= {"data_class_fraction": data.tolist(),
+                   "class_share_distance": float(0.5 * np.abs(predicted - data).sum())}
+    return report

@@ -99,6 +99,8 @@ def train_prior(
 ) -> list[dict]:
     """Train `prior` in place on images (N, C, H, W) in [0, 1]; returns the per-step losses.
 
+    For a renderer prior, `images` are the training faces' diffusion-space parameters instead
+    (`RendererPrior.encode_parameters`), since an image does not give its parameters back.
     A latent prior trains its autoencoder first (`ae_steps`), then the denoiser (`steps`). The
     denoiser ends holding its EMA weights, which are what `save_prior` writes for sampling.
     Every step draws its batch, noise and timesteps from a generator seeded by (seed, stage,
@@ -143,7 +145,7 @@ def _train_stage(prior, stage, images, config, device, resume, checkpoint, histo
         data = images
     else:
         module, total, peak, batch_size = prior.denoiser, config.steps, config.lr, config.batch_size
-        data = encode_all(prior, images, device)
+        data = images if prior.kind == "renderer" else encode_all(prior, images, device)
     optimizer = torch.optim.AdamW(module.parameters(), lr=peak, weight_decay=config.weight_decay)
     ema = None
     if stage == "denoiser":
