@@ -5,9 +5,12 @@ from __future__ import annotations
 #: Manifest columns before the per-classifier probability and entropy columns.
 MANIFEST_COLUMNS = [
     "stimulus_id", "kind", "guide_a", "guide_b", "target_i", "target_j", "seed",
-    "scheduler", "num_inference_steps", "guidance_scale", "time_travel", "renoise",
+    "scheduler", "num_inference_steps", "guidance_scale", "guidance_stop", "time_travel", "renoise",
 ]
 SETTINGS_COLUMNS = MANIFEST_COLUMNS[7:]
+#: Realism scores of each stimulus (see varemotion.realism.scores), the manifest's last columns.
+REALISM_SCORES = ("residual", "facemesh_detected", "face_score")
+REALISM_COLUMNS = [f"realism_{name}" for name in REALISM_SCORES]
 #: Kinds of stimulus (and of sample set).
 KINDS = ("uncertainty", "controversial", "control")
 
@@ -23,8 +26,8 @@ def entropy_column(classifier: str) -> str:
 
 
 def manifest_columns(classifiers: list[str], emotions: list[str]) -> list[str]:
-    """All manifest columns, in order."""
+    """All manifest columns, in order: the leading ones, every classifier's, the realism scores."""
     columns = list(MANIFEST_COLUMNS)
     for name in classifiers:
         columns += [probability_column(name, e) for e in emotions] + [entropy_column(name)]
-    return columns
+    return columns + REALISM_COLUMNS

@@ -2,8 +2,9 @@
 
 `assemble_stimuli` scores every sample with every classifier and applies the filters
 (uncertainty: top-2 classes {i, j}, each above a threshold; controversial: A's argmax i and B's
-argmax j, each above a threshold; controls: all kept). It returns the kept images with one
-manifest row each. `write_stimuli` saves `images.npz`, `manifest.csv`, `acceptance.csv` and one
+argmax j, each above a threshold; controls: all pass), then, when realism scores are given, the
+realism filter (:mod:`varemotion.realism.scores`) to every kind. It returns the kept images with
+one manifest row each, their realism scores in the manifest's last columns. `write_stimuli` saves `images.npz`, `manifest.csv`, `acceptance.csv` and one
 PNG per stimulus; `read_manifest` checks a manifest before anything downstream uses it.
 """
 
@@ -25,6 +26,7 @@ from varemotion.entropy import entropy_bits
 from varemotion.manifest import (
     KINDS,
     MANIFEST_COLUMNS,
+    REALISM_SCORES,
     SETTINGS_COLUMNS,
     entropy_column,
     manifest_columns,
@@ -34,7 +36,16 @@ from varemotion.manifest import (
 if TYPE_CHECKING:
     from varemotion.sampling.sets import SampleSet
 
-ACCEPTANCE_COLUMNS = ["kind", "guide_a", "guide_b", "n_sampled", "n_accepted", "accepted_fraction"]
+ACCEPTANCE_COLUMNS = ["kind", "guide_a", "guide_b", "n_sampled", "n_pass_probability", "n_rejected_realism",
+                      "n_accepted", "accepted_fraction"]
+
+
+@dataclass(frozen=True)
+class SetRealism:
+    """One sample set's realism score table (one row per image) and which images pass."""
+
+    scores: pd.DataFrame
+    passed: np.ndarray
 
 
 @dataclass
@@ -62,33 +73,57 @@ def accepted(sample_set: SampleSet, probs: dict[str, np.ndarray], thresholds: di
 
 
 def assemble_stimuli(
-    sample_sets: list[SampleSet], classifiers: dict, thresholds: dict, device: torch.device | None = None
+    sample_sets: list[SampleSet], classifiers: dict, thresholds: dict, realism: list[SetRealism] | None = None,
+    device: torch.device | None = None,
 ) -> Stimuli:
-    """Score every set with every classifier (on the quantised images), filter, and build the manifest."""
+    """Score every set with every classifier (on the quantised images), filter, and build the manifest.
+
+    `realism`, when given, holds one :class:`SetRealism` per sample set, in the same order.
+    """
     from varemotion.models.evaluation import predict_proba
 
     device = device or torch.device("cpu")
     emotions = _common_emotions(sample_sets)
+    if realism is not None and len(realism) != len(sample_sets):
+        raise ValueError(f"{len(realism)} realism score tables for {len(sample_sets)} sample sets")
     images, rows, acceptance = [], [], []
-    for sample_set in sample_sets:
+    for k, sample_set in enumerate(sample_sets):
         floats = sample_set.images_float()
         probs = {name: predict_proba(model, floats, device) for name, model in classifiers.items()}
         missing = set(sample_set.guides) - set(probs)
         if missing:
             raise ValueError(f"{sample_set.kind} set guided by {sorted(missing)}, which are not among the classifiers")
-        keep = accepted(sample_set, probs, thresholds)
+        by_probability = accepted(sample_set, probs, thresholds)
+        set_realism = realism[k] if realism is not None else _no_realism(len(sample_set))
+        if len(set_realism.scores) != len(sample_set):
+            raise ValueError(f"{len(set_realism.scores)} realism scores for the {len(sample_set)} images of a "
+                             f"{sample_set.kind} set")
+        keep = by_probability & set_realism.passed
         guide_a, guide_b = (list(sample_set.guides) + ["", ""])[:2] if sample_set.kind != "control" else ("", "")
         acceptance.append({
             "kind": sample_set.kind, "guide_a": guide_a, "guide_b": guide_b, "n_sampled": len(sample_set),
+            "n_pass_probability": int(by_probability.sum()),
+            "n_rejected_realism": int((by_probability & ~set_realism.passed).sum()),
             "n_accepted": int(keep.sum()), "accepted_fraction": float(keep.mean()) if len(sample_set) else 0.0,
         })
         for n in np.flatnonzero(keep):
-            rows.append(_manifest_row(sample_set, n, guide_a, guide_b, emotions, probs))
+            rows.append(_manifest_row(sample_set, n, guide_a, guide_b, emotions, probs) | _realism_row(set_realism, n))
         images.append(sample_set.images[keep])
     manifest = pd.DataFrame(rows, columns=manifest_columns(list(classifiers), emotions))
     if manifest["stimulus_id"].duplicated().any():
         raise ValueError("two sample sets of the same kind and guides would give duplicate stimulus ids")
     return Stimuli(np.concatenate(images), manifest, pd.DataFrame(acceptance, columns=ACCEPTANCE_COLUMNS))
+
+
+def _no_realism(n: int) -> SetRealism:
+    from varemotion.realism.scores import SCORE_COLUMNS
+
+    return SetRealism(pd.DataFrame({"image": np.arange(n)}).reindex(columns=SCORE_COLUMNS), np.ones(n, dtype=bool))
+
+
+def _realism_row(realism: SetRealism, n: int) -> dict:
+    row = realism.scores.iloc[n]
+    return {f"realism_{name}": row[name] for name in REALISM_SCORES}
 
 
 def _common_emotions(sample_sets: list[SampleSet]) -> list[str]:
@@ -189,3 +224,33 @@ def read_stimulus_images(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.n
     except (KeyError, ValueError, OSError, EOFError) as error:
         raise DataError(path, f"is not a readable image archive ({error})",
                         expected="an .npz with arrays images and stimulus_ids") from None
+
+
+def set_realism(scores_path, n_images: int, threshold_path, apply: bool) -> SetRealism:
+    """One set's realism scores, and which images pass (all of them when the filter is not applied)."""
+    from varemotion.realism.scores import read_scores, realistic
+    from varemotion.realism.stage import read_threshold
+
+    scores = read_scores(scores_path, n_images)
+    measure, threshold = read_threshold(threshold_path)
+    passed = realistic(scores, measure, threshold) if apply else np.ones(n_images, dtype=bool)
+    return SetRealism(scores, passed)
+
+
+def run_stimulus_set(classifiers: dict, set_paths: list, realism_paths: list, threshold_path, thresholds: dict,
+                     output) -> Stimuli:
+    """Filter the sample sets (probabilities, then realism when `thresholds["realism"]`) and write the set.
+
+    `classifiers` maps names to weight files; `realism_paths` holds each set's score table, in the
+    order of `set_paths`; `output` names the images, manifest, acceptance and png outputs.
+    """
+    from varemotion.models import load_classifier
+    from varemotion.sampling.sets import load_sample_set
+
+    models = {name: load_classifier(path) for name, path in classifiers.items()}
+    sample_sets = [load_sample_set(path) for path in set_paths]
+    realism = [set_realism(path, len(s), threshold_path, thresholds["realism"])
+               for path, s in zip(realism_paths, sample_sets, strict=True)]
+    stimuli = assemble_stimuli(sample_sets, models, thresholds, realism)
+    write_stimuli(stimuli, output["images"], output["manifest"], output["acceptance"], output["png"])
+    return stimuli

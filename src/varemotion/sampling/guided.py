@@ -50,6 +50,7 @@ def guided_sample(
     time_travel: int = 5,
     renoise: str = "sqrt_beta",
     scheduler: str = "ddpm",
+    guidance_stop: float = 1.0,
     generator: Generators | None = None,
     device: torch.device | str = "cpu",
     progress: bool = False,
@@ -63,7 +64,8 @@ def guided_sample(
     `scheduler` is "ddpm" (ancestral) or "ddim" (deterministic, η = 0), both built from the
     prior's training schedule. `generator` is one generator, or one per sample so that each image
     depends only on its own seed (independent of batching). `guidance_scale=0` gives unguided
-    samples from the same noise.
+    samples from the same noise. `guidance_stop` < 1 guides only the steps k with
+    k / num_inference_steps < guidance_stop; the last ones run the prior alone.
     """
     _check_options(objectives, batch_size, time_travel, renoise, scheduler)
     generator = torch.Generator().manual_seed(0) if generator is None else generator
@@ -80,8 +82,9 @@ def guided_sample(
     for k, t in enumerate(tqdm(timesteps, disable=not progress, desc="guided sampling")):
         alpha_bar = alpha_bar_at(scheduler, int(t))
         repeats = time_travel if k < len(timesteps) - 1 else 1
+        guided_step = guided and k / len(timesteps) < guidance_stop
         for r in range(repeats):
-            if guided:
+            if guided_step:
                 eps, grad = guidance_gradient(prior, objectives, x, t, alpha_bar)
             else:
                 with torch.no_grad():
@@ -98,7 +101,8 @@ def guided_sample(
         probabilities = [classifier_logits(g, images).softmax(-1) for g in guides]
     kinds = [objective.kind for objective in objectives]
     settings = {"scheduler": scheduler_name, "num_inference_steps": num_inference_steps}
-    settings |= {"guidance_scale": guidance_scale, "time_travel": time_travel, "renoise": renoise}
+    settings |= {"guidance_scale": guidance_scale, "time_travel": time_travel, "renoise": renoise,
+                 "guidance_stop": guidance_stop}
     return GuidedSamples(images, x, guides, probabilities, settings | {"objectives": kinds})
 
 
