@@ -17,6 +17,8 @@ def main(input, params, output):
         f"unguided samples: {report['classifier']} mean max-probability {report['mean_max_probability']:.2f}, "
         f"two-sample-test accuracy {report['two_sample_accuracy']:.2f}"
     )
+    if "class_share_distance" in report:
+        title += f", class shares {report['class_share_distance']:.2f} from the data's (total variation)"
     save_figure(samples_grid_figure(images, columns=10, title=title), output["png"], output["pdf"], dpi=params["dpi"])
 
 
