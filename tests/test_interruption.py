@@ -19,13 +19,13 @@ import pytest
 import torch
 
 from conftest import REPO, snakemake
-from test_workflow import TINY_CONFIG, write_config
+from test_workflow import LATENT_TINY_PRIOR, TINY_CONFIG, write_config
 from varemotion.locks import record_lock_holder, release_stale_lock
 
 
 def interruptible_config() -> dict:
     """The tiny study with runs long enough to be killed between two checkpoints."""
-    config = copy.deepcopy(TINY_CONFIG)
+    config = copy.deepcopy({**TINY_CONFIG, "prior": LATENT_TINY_PRIOR})
     config["prior"]["train"] = {"steps": 60, "ae_steps": 4, "checkpoint_every": 10}
     config["classifiers"]["resnet"]["train"] = {"epochs": 15}
     config["sampling"]["max_batch"] = 6  # 42 images: 7 batches, each checkpointed

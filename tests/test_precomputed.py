@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from conftest import snakemake
-from test_workflow import TINY_CONFIG, write_config
+from test_workflow import LATENT_TINY_PRIOR, TINY_CONFIG, write_config
 from varemotion.config import ConfigError
 from varemotion.diffusion import build_prior, save_prior
 from varemotion.emotions import BASIC_EMOTIONS
@@ -19,7 +19,9 @@ from varemotion.models.classifier import Classifier, ClassifierConfig, save_clas
 from varemotion.precomputed import PrecomputedWeightsError, import_classifier, import_prior, missing_files
 
 SIZE = TINY_CONFIG["data"]["synthetic"]["image_size"]
-PRIOR_SETTINGS = TINY_CONFIG["prior"]["settings"]
+#: The tiny study with a latent prior, whose weights these tests write and import.
+CONFIG = {**TINY_CONFIG, "prior": LATENT_TINY_PRIOR}
+PRIOR_SETTINGS = CONFIG["prior"]["settings"]
 
 
 def write_weights_folder(root: Path, arch_of: dict | None = None) -> Path:
@@ -115,14 +117,14 @@ def test_an_incomplete_folder_is_named_before_any_job(tmp_path):
     root = write_weights_folder(tmp_path / "weights")
     (root / "prior" / "history.csv").unlink()
     assert missing_files(root, ["resnet", "cspdarknet"]) == [str(root / "prior" / "history.csv")]
-    config = in_process_config(tmp_path, {**TINY_CONFIG, "precomputed_weights": str(root)})
+    config = in_process_config(tmp_path, {**CONFIG, "precomputed_weights": str(root)})
     with pytest.raises(ConfigError, match=r"precomputed_weights: .* lacks \[.*prior/history.csv'\]"):
         check_config(config, load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml"))
 
 
 def test_with_precomputed_weights_nothing_is_trained_and_every_figure_is_rebuilt(tmp_path):
     root = write_weights_folder(tmp_path / "weights")
-    config = write_config(tmp_path, {**TINY_CONFIG, "precomputed_weights": str(root)})
+    config = write_config(tmp_path, {**CONFIG, "precomputed_weights": str(root)})
     result = snakemake("--dry-run", "--cores", "2", "--configfile", str(config), "--directory", str(tmp_path))
     assert result.returncode == 0, result.stderr
     jobs = dict(re.findall(r"(?m)^(\w+)\s+(\d+)$", result.stdout))
@@ -135,7 +137,7 @@ def test_with_precomputed_weights_nothing_is_trained_and_every_figure_is_rebuilt
 @pytest.mark.slow
 def test_the_workflow_copies_matching_weights_and_stops_on_another_architecture(tmp_path):
     root = write_weights_folder(tmp_path / "weights")
-    config = write_config(tmp_path, {**TINY_CONFIG, "precomputed_weights": str(root)})
+    config = write_config(tmp_path, {**CONFIG, "precomputed_weights": str(root)})
     targets = ["results/models/resnet/weights.pt", "results/prior/weights.pt"]
     result = snakemake("--cores", "2", "--configfile", str(config), "--directory", str(tmp_path), *targets)
     assert result.returncode == 0, result.stderr
@@ -143,7 +145,7 @@ def test_the_workflow_copies_matching_weights_and_stops_on_another_architecture(
     assert digest(tmp_path / targets[1]) == digest(root / "prior" / "weights.pt")
 
     other = write_weights_folder(tmp_path / "other", arch_of={"cspdarknet": "resnet10t"})
-    config = write_config(tmp_path, {**TINY_CONFIG, "precomputed_weights": str(other)})
+    config = write_config(tmp_path, {**CONFIG, "precomputed_weights": str(other)})
     result = snakemake("--cores", "2", "--configfile", str(config), "--directory", str(tmp_path), "results/models/cspdarknet/weights.pt")
     assert result.returncode != 0
     log = (tmp_path / "results" / "logs" / "models" / "cspdarknet_precomputed.log").read_text()

@@ -12,6 +12,7 @@ from varemotion.config import (
     frontend_train_settings,
     load_schema,
 )
+from varemotion.realism.measures import resolve_measure
 
 
 validate(config, schema="../schemas/config.schema.yaml", set_default=True)
@@ -95,7 +96,7 @@ def figure(name):
     return multiext(f"results/figures/{name}", ".png", ".pdf")
 
 
-SAMPLER_OPTIONS = ("scheduler", "num_inference_steps", "guidance_scale", "time_travel", "renoise")
+SAMPLER_OPTIONS = ("scheduler", "num_inference_steps", "guidance_scale", "guidance_stop", "time_travel", "renoise")
 
 
 def sampling_params(kind):
@@ -116,13 +117,58 @@ def control_guides():
     return {name: f"results/models/{name}/weights.pt" for name in CLASSIFIERS}
 
 
-def sample_sets(wildcards=None):
-    """Every sample set of the study: uncertainty per guide, controversial per ordered guide pair, control."""
+def sample_set_names():
+    """Every sample set of the study, as its path under results/samples/ without the suffix:
+    uncertainty per guide, controversial per ordered guide pair, control."""
     return [
-        *expand("results/samples/uncertainty/{guide}.npz", guide=CLASSIFIERS),
-        *[f"results/samples/controversial/{a}-{b}.npz" for a, b in GUIDE_PAIRS],
-        "results/samples/control.npz",
+        *[f"uncertainty/{guide}" for guide in CLASSIFIERS],
+        *[f"controversial/{a}-{b}" for a, b in GUIDE_PAIRS],
+        "control",
     ]
+
+
+def sample_sets(wildcards=None):
+    """Every sample set's file, in the order of `sample_set_names`."""
+    return [f"results/samples/{name}.npz" for name in sample_set_names()]
+
+
+def realism_score_tables(wildcards=None):
+    """Every sample set's realism scores, in the order of `sample_set_names`."""
+    return [f"results/realism/scores/samples/{name}.csv" for name in sample_set_names()]
+
+
+# The realism measures, with `auto` settled by the data source and by whether mediapipe is installed.
+try:
+    REALISM_MEASURE, REALISM_FACEMESH = resolve_measure(
+        config["realism"]["measure"], SOURCE, config["realism"]["facemesh"]
+    )
+except ValueError as error:
+    raise WorkflowError(f"invalid config: {error}") from None
+REALISM_SETTINGS = {
+    "measure": REALISM_MEASURE,
+    "facemesh": REALISM_FACEMESH,
+    "renderer_steps": config["realism"]["renderer"]["steps"],
+    "renderer_lr": config["realism"]["renderer"]["lr"],
+    "reference_quantile": config["realism"]["reference_quantile"],
+}
+
+
+def realism_report_inputs(wildcards=None):
+    """Everything the realism report compares: real test faces, the prior's samples, the sets, the stimuli."""
+    inputs = {
+        "test": dataset_splits()["test"],
+        "real_reference": "results/realism/scores/real_reference.csv",
+        "real_heldout": "results/realism/scores/real_heldout.csv",
+        "unguided": "results/prior/unguided.npz",
+        "unguided_scores": "results/realism/scores/unguided.csv",
+        "stimuli": "results/stimuli/images.npz",
+        "manifest": "results/stimuli/manifest.csv",
+        "threshold": "results/realism/threshold.json",
+    }
+    for name in sample_set_names():
+        inputs[f"set_{name}"] = f"results/samples/{name}.npz"
+        inputs[f"scores_{name}"] = f"results/realism/scores/samples/{name}.csv"
+    return inputs
 
 
 def alignment_settings(level):
@@ -224,6 +270,8 @@ def get_final_outputs():
         "results/prior/quality.json",
         *figure("prior_samples"),
         "results/stimuli/manifest.csv",
+        "results/realism/report.csv",
+        *figure("stimuli_vs_real"),
         *[f for c in CLASSIFIERS for f in figure(f"pairs_uncertainty_{c}")],
         *[f for a, b in GUIDE_PAIRS for f in figure(f"pairs_controversial_{a}-{b}")],
         "results/behavior/trials.csv",

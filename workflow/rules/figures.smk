@@ -90,6 +90,8 @@ rule uncertainty_grid_figure:
     input:
         samples=rules.sample_uncertainty.output[0],
         guides=["results/models/{guide}/weights.pt"],
+        realism="results/realism/scores/samples/uncertainty/{guide}.csv",
+        threshold=rules.realism_threshold.output[0],
     output:
         png=report(
             "results/figures/pairs_uncertainty_{guide}.png",
@@ -115,6 +117,8 @@ rule controversial_grid_figure:
     input:
         samples=rules.sample_controversial.output[0],
         guides=["results/models/{guide_a}/weights.pt", "results/models/{guide_b}/weights.pt"],
+        realism="results/realism/scores/samples/controversial/{guide_a}-{guide_b}.csv",
+        threshold=rules.realism_threshold.output[0],
     output:
         png=report(
             "results/figures/pairs_controversial_{guide_a}-{guide_b}.png",

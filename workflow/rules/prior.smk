@@ -44,6 +44,7 @@ rule prior_quality:
         n_samples=config["prior"]["quality"]["n_samples"],
         num_inference_steps=config["sampling"]["num_inference_steps"],
         seed=config["prior"]["train"]["seed"],
+        two_sample={k: v for k, v in config["realism"]["two_sample"].items() if k != "seed"},
     # Reusable across workflows with `--cache` (so it has no benchmark file: a cache hit could not fill it).
     cache: True
     threads: TORCH_THREADS

@@ -80,6 +80,8 @@ rule sample_control:
 rule stimulus_set:
     input:
         sets=sample_sets(),
+        realism=realism_score_tables(),
+        threshold="results/realism/threshold.json",
         classifiers=expand("results/models/{classifier}/weights.pt", classifier=CLASSIFIERS),
     output:
         images="results/stimuli/images.npz",

@@ -19,6 +19,7 @@ def main(input, params, output, gpus):
         num_inference_steps=params["num_inference_steps"],
         seed=params["seed"],
         gpus=gpus,
+        two_sample=params["two_sample"],
     )
     np.savez_compressed(output["samples"], images=to_uint8(samples))
     Path(output["report"]).write_text(json.dumps(report, indent=2) + "\n")

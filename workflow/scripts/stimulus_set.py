@@ -1,15 +1,14 @@
 """Filter the sample sets and write the stimulus set: images, manifest, acceptance, PNGs."""
 
 from varemotion.logs import log_to_file
-from varemotion.models import load_classifier
-from varemotion.sampling.sets import load_sample_set
-from varemotion.stimuli import assemble_stimuli, write_stimuli
+from varemotion.stimuli import run_stimulus_set
 
 
 def main(input, params, output):
-    classifiers = {name: load_classifier(path) for name, path in zip(params["classifiers"], input["classifiers"])}
-    stimuli = assemble_stimuli([load_sample_set(p) for p in input["sets"]], classifiers, params["thresholds"])
-    write_stimuli(stimuli, output["images"], output["manifest"], output["acceptance"], output["png"])
+    run_stimulus_set(
+        dict(zip(params["classifiers"], input["classifiers"])), list(input["sets"]), list(input["realism"]),
+        input["threshold"], params["thresholds"], output,
+    )
 
 
 log_to_file(snakemake.log[0])
