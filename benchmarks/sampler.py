@@ -1,16 +1,21 @@
-"""Accepted boundary images per second: the project's sampler against a straightforward reference.
+"""Realistic accepted boundary images per second: the project's sampler against a straightforward reference.
 
     python benchmarks/sampler.py [--guide resnet] [--ref-pairs 14] [--reference-settings] [--configfile my.yaml]
 
-Run from the repository root after the default workflow has written results/prior and
-results/models. Both samplers use the same prior, guide and filter threshold:
+Run from the repository root after the default workflow has written results/prior,
+results/models and results/data (synthetic faces). Both samplers use the same prior, guide,
+probability threshold and realism threshold (the renderer-fit residual of the workflow's realism
+measure, set from the reference half of the real test faces):
 
 - ours: `sample_pairs` with the workflow's sampling settings, every ordered emotion pair
   (`sampling.n_per_pair` images each) in batches of up to `sampling.max_batch`;
 - reference: the predecessor study's procedure written out plainly, one image of one pair at a
   time, DDPM 50 steps × 5 time-travel repeats, γ = 0.1 (over the first `--ref-pairs` pairs).
 
-Last line: `ratio=<ours/reference> ours_accept=<fraction> ref_accept=<fraction>`.
+An image counts when it passes the probability filter (`accept`: the share of samples that do)
+and the realism filter (`real`: the share of those accepted that also do). Last line:
+`ratio=<ours/reference realistic accepted images per second> ours_accept=<…> ref_accept=<…>
+ours_real=<…> ref_real=<…>`.
 """
 
 from __future__ import annotations
@@ -27,7 +32,12 @@ from diffusers import DDPMScheduler
 from varemotion.config import workflow_config
 from varemotion.diffusion import load_prior
 from varemotion.models import load_classifier
+from varemotion.data import load_split
+from varemotion.realism.measures import RealismSettings
+from varemotion.realism.scores import realism_scores, realism_threshold, realistic
+from varemotion.realism.stage import real_part
 from varemotion.sampling import all_ordered_pairs, keep_uncertainty, sample_pairs
+from varemotion.sampling.sets import to_uint8
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -61,10 +71,14 @@ def reference_sample(prior, guide, i: int, j: int, seed: int, steps=50, repeats=
         return prior.decode(x.detach()).clamp(0, 1)
 
 
-def accepted_fraction(guide, images, pairs, min_prob) -> float:
+def accepted_and_real(guide, images, pairs, min_prob, settings, threshold) -> tuple[float, float]:
+    """Share of the images that pass the probability filter, and share of those that are also realistic."""
+    quantised = to_uint8(images)
     with torch.no_grad():
-        probs = guide(images).softmax(-1)
-    return keep_uncertainty(probs, pairs[:, 0], pairs[:, 1], min_prob).float().mean().item()
+        probs = guide(torch.as_tensor(quantised, dtype=torch.float32)[:, None] / 255).softmax(-1)
+    accepted = keep_uncertainty(probs, pairs[:, 0], pairs[:, 1], min_prob).numpy()
+    real = realistic(realism_scores(quantised, settings), settings.measure, threshold)
+    return float(accepted.mean()), float(real[accepted].mean()) if accepted.any() else 0.0
 
 
 def main() -> None:
@@ -84,8 +98,14 @@ def main() -> None:
     prior = load_prior("results/prior")
     guide = load_classifier(f"results/models/{name}/weights.pt")
     min_prob = config["filters"]["uncertainty_min_prob"]
+    realism = config["realism"]
+    settings = RealismSettings(measure="renderer", renderer_steps=realism["renderer"]["steps"],
+                               renderer_lr=realism["renderer"]["lr"], reference_quantile=realism["reference_quantile"])
+    test = load_split("results/data/synthetic/test.npz").images
+    threshold = realism_threshold(realism_scores(real_part(test, "reference", realism["n_real"]), settings), settings)
+    print(f"realism threshold: renderer residual <= {threshold:.4f}")
     sampling = config["sampling"]
-    options = {k: sampling[k] for k in ("scheduler", "num_inference_steps", "guidance_scale", "time_travel", "renoise")}
+    options = {k: sampling[k] for k in ("scheduler", "num_inference_steps", "guidance_scale", "guidance_stop", "time_travel", "renoise")}
     if args.reference_settings:
         options |= {"scheduler": "ddpm", "num_inference_steps": 50, "guidance_scale": 0.1, "time_travel": 5}
     print(f"ours: {options}, n_per_pair={sampling['n_per_pair']}, max_batch={sampling['max_batch']}")
@@ -93,19 +113,22 @@ def main() -> None:
     started = time.perf_counter()
     ours = sample_pairs(prior, guide, n_per_pair=sampling["n_per_pair"], max_batch=sampling["max_batch"], **options)
     ours_s = time.perf_counter() - started
-    ours_accept = accepted_fraction(guide, ours.images, ours.pairs, min_prob)
-    ours_rate = ours_accept * len(ours.images) / ours_s
-    print(f"ours: {len(ours.images)} images in {ours_s:.1f} s, accepted {ours_accept:.3f}, {ours_rate:.4f} accepted/s")
+    ours_accept, ours_real = accepted_and_real(guide, ours.images, ours.pairs, min_prob, settings, threshold)
+    ours_rate = ours_accept * ours_real * len(ours.images) / ours_s
+    print(f"ours: {len(ours.images)} images in {ours_s:.1f} s, accepted {ours_accept:.3f}, of which realistic "
+          f"{ours_real:.3f}: {ours_rate:.4f} realistic accepted/s")
 
     pairs = torch.tensor(all_ordered_pairs(len(guide.config.emotions))[: args.ref_pairs])
     started = time.perf_counter()
     images = torch.cat([reference_sample(prior, guide, int(i), int(j), seed=n) for n, (i, j) in enumerate(pairs)])
     ref_s = time.perf_counter() - started
-    ref_accept = accepted_fraction(guide, images, pairs, min_prob)
-    ref_rate = ref_accept * len(images) / ref_s
-    print(f"reference: {len(images)} images in {ref_s:.1f} s, accepted {ref_accept:.3f}, {ref_rate:.4f} accepted/s")
+    ref_accept, ref_real = accepted_and_real(guide, images, pairs, min_prob, settings, threshold)
+    ref_rate = ref_accept * ref_real * len(images) / ref_s
+    print(f"reference: {len(images)} images in {ref_s:.1f} s, accepted {ref_accept:.3f}, of which realistic "
+          f"{ref_real:.3f}: {ref_rate:.4f} realistic accepted/s")
     ratio = ours_rate / ref_rate if ref_rate > 0 else float("inf")
-    print(f"ratio={ratio:.2f} ours_accept={ours_accept:.3f} ref_accept={ref_accept:.3f}")
+    print(f"ratio={ratio:.2f} ours_accept={ours_accept:.3f} ref_accept={ref_accept:.3f} "
+          f"ours_real={ours_real:.3f} ref_real={ref_real:.3f}")
 
 
 if __name__ == "__main__":
