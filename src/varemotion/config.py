@@ -153,6 +153,9 @@ def _check_behavior(config: dict, schema: dict) -> None:
     if behavior["source"] == "ratings":
         if not ratings["paths"]:
             raise ConfigError("behavior.ratings.paths is empty; behavior.source is 'ratings', so list the rating files")
+        if ratings["format"] != "jspsych" and config["stats"]["error_rate"] is None:
+            raise ConfigError(f"stats.error_rate is null (estimate the slip rate from catch trials), but "
+                              f"{ratings['format']!r} rating files have no catch trials; give a rate such as 0.05")
         for path in ratings["paths"]:
             if not Path(path).is_file():
                 raise ConfigError(f"behavior.ratings.paths: {path!r} does not exist or is not a file")

@@ -85,9 +85,19 @@ def observer_train_settings():
 STATISTICS_FIGURES = ("entropy_scatter", "boundary_control", "outcomes")
 
 
+#: The simulated variant behind each analysis other than the study's own trial table.
+ANALYSIS_VARIANTS = {"null": "simulated_null", "swapped": "simulated_swapped"}
+
+
 def analysis_trials(analysis):
-    """The trial table of an analysis: the study's, or the null variant of the simulated participants."""
-    return "results/behavior/trials.csv" if analysis == "study" else "results/behavior/simulated_null/trials.csv"
+    """The trial table of an analysis: the study's, or a variant of the simulated participants."""
+    return "results/behavior/trials.csv" if analysis == "study" else f"results/behavior/{ANALYSIS_VARIANTS[analysis]}/trials.csv"
+
+
+def analysis_catch(analysis):
+    """The catch answers of the analysis's participants (for the slip rate)."""
+    variant = BEHAVIOR_SOURCE if analysis == "study" else ANALYSIS_VARIANTS[analysis]
+    return f"results/behavior/{variant}/catch.csv"
 
 
 def figure(name):
