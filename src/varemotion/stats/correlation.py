@@ -193,7 +193,8 @@ def correlation_table(
 
     Uses the images with a human entropy (and enough ratings, when ``require_enough_ratings``),
     of the given ``kinds`` (all when None); images sharing a seed are resampled together. Each
-    row is computed with the same ``seed``.
+    row is computed with the same ``seed``. Where fewer than 3 images are left or their
+    entropies do not vary, a row has its n and no numbers.
     """
     images = rated_images(per_image, require_enough_ratings)
     if kinds is not None:
@@ -202,7 +203,13 @@ def correlation_table(
     rows = []
     for name in classifiers:
         for method in methods:
-            result = entropy_correlation(images[entropy_column(name)], images["human_entropy"], method,
-                                         n_resamples=n_resamples, confidence=confidence, seed=seed, clusters=clusters)
-            rows.append({"classifier": name} | {c: getattr(result, c) for c in CORRELATION_COLUMNS[1:]})
-    return pd.DataFrame(rows, columns=CORRELATION_COLUMNS)
+            row = {"classifier": name, "method": method, "n": len(images)}
+            try:
+                result = entropy_correlation(images[entropy_column(name)], images["human_entropy"], method,
+                                             n_resamples=n_resamples, confidence=confidence, seed=seed,
+                                             clusters=clusters)
+            except ValueError:
+                rows.append(row)
+                continue
+            rows.append(row | {c: getattr(result, c) for c in CORRELATION_COLUMNS[1:]})
+    return pd.DataFrame(rows).reindex(columns=CORRELATION_COLUMNS)
