@@ -59,9 +59,26 @@ def cluster_bootstrap(
     :func:`weighted_mean`, :func:`weighted_ranks`, :func:`weighted_pearson`), so that all
     resamples are computed at once. NaN bounds when there are fewer than 2 clusters.
     """
+    result = cluster_bootstrap_result(statistic, clusters, n_resamples, confidence, seed)
+    if result is None:
+        return np.nan, np.nan
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def bootstrap_p(distribution: np.ndarray) -> float:
+    """Two-sided p of 'the statistic is 0' from its bootstrap distribution: twice the smaller tail at 0."""
+    values = np.asarray(distribution, dtype=float)
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return np.nan
+    return float(min(1.0, 2 * min(np.mean(values <= 0), np.mean(values >= 0))))
+
+
+def cluster_bootstrap_result(statistic, clusters, n_resamples: int = 9999, confidence: float = 0.95, seed=None):
+    """:func:`scipy.stats.bootstrap`'s result for :func:`cluster_bootstrap` (None with fewer than 2 clusters)."""
     labels, members = np.unique(np.asarray(clusters), return_inverse=True)
     if len(labels) < 2:
-        return np.nan, np.nan
+        return None
 
     def resampled(picked: np.ndarray, axis: int = -1) -> np.ndarray:
         picked = np.moveaxis(np.asarray(picked), axis, -1).astype(np.int64)
@@ -73,10 +90,8 @@ def cluster_bootstrap(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", scipy.stats.DegenerateDataWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
-        interval = scipy.stats.bootstrap((np.arange(len(labels)),), resampled, vectorized=True,
-                                         n_resamples=n_resamples, confidence_level=confidence, method="BCa",
-                                         rng=np.random.default_rng(seed)).confidence_interval
-    return float(interval.low), float(interval.high)
+        return scipy.stats.bootstrap((np.arange(len(labels)),), resampled, vectorized=True, n_resamples=n_resamples,
+                                     confidence_level=confidence, method="BCa", rng=np.random.default_rng(seed))
 
 
 def weighted_mean(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
