@@ -29,6 +29,7 @@ rule trial_design:
     output:
         design="results/behavior/design.csv",
         summary="results/behavior/design_summary.json",
+        holdout="results/behavior/holdout.csv",
     log:
         "results/logs/behavior/trial_design.log",
     params:
@@ -130,6 +131,7 @@ rule ingest_ratings:
     input:
         ratings=config["behavior"]["ratings"]["paths"],
         manifest="results/stimuli/manifest.csv",
+        holdout="results/behavior/holdout.csv",
     output:
         trials="results/behavior/ratings/trials.csv",
         catch="results/behavior/ratings/catch.csv",
@@ -142,6 +144,9 @@ rule ingest_ratings:
         column_map=config["behavior"]["ratings"]["column_map"],
         choices=config["behavior"]["ratings"]["choices"],
         min_catch_accuracy=config["behavior"]["ratings"]["min_catch_accuracy"],
+        # Rating files without is_train get the design's training rule.
+        train_fraction=config["behavior"]["design"]["train_fraction"],
+        seed=config["behavior"]["design"]["seed"],
     threads: 1
     conda:
         "../../envs/varemotion.yaml"
@@ -189,6 +194,7 @@ rule experiment:
 
 rule power_analysis:
     input:
+        unpack(power_alignment_inputs),
         manifest="results/stimuli/manifest.csv",
         logits="results/behavior/frontend/logits.csv",
     output:
@@ -202,6 +208,9 @@ rule power_analysis:
         classifiers=CLASSIFIERS,
         population=config["behavior"]["observers"]["population"],
         power=config["behavior"]["power"],
+        stats=config["stats"],
+        individual=alignment_settings("individual"),
+        validation_fraction=config["alignment"]["validation_fraction"],
     threads: 1
     conda:
         "../../envs/varemotion.yaml"

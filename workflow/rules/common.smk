@@ -140,6 +140,14 @@ def alignment_settings(level):
     return {**config["alignment"][level], "seed": config["alignment"]["seed"]}
 
 
+def power_alignment_inputs(wildcards=None):
+    """With `behavior.power.individual_vs_group`: the group model of the first aligned classifier and its data."""
+    if not config["behavior"]["power"]["individual_vs_group"]:
+        return {}
+    return {"group": f"results/alignment/{ALIGNED[0]}/group/weights.pt", "stimuli": "results/stimuli/images.npz",
+            "train": dataset_splits()["train"]}
+
+
 def alignment_models(wildcards):
     """The models the alignment evaluation compares, and the simulated observers' true parameters."""
     models = {
