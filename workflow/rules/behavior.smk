@@ -62,18 +62,20 @@ rule train_observer_frontend:
     input:
         unpack(observer_splits),
     output:
-        weights="results/behavior/frontend/weights.pt",
-        config="results/behavior/frontend/config.json",
-        metrics="results/behavior/frontend/metrics.json",
+        weights="results/behavior/{frontend}/weights.pt",
+        config="results/behavior/{frontend}/config.json",
+        metrics="results/behavior/{frontend}/metrics.json",
     log:
-        "results/logs/behavior/train_observer_frontend.log",
+        "results/logs/behavior/train_observer_{frontend}.log",
+    wildcard_constraints:
+        frontend="frontend|frontend_swapped",
     params:
         torch_threads=TORCH_THREADS,
-        arch=config["behavior"]["observers"]["frontend"]["arch"],
-        kwargs=config["behavior"]["observers"]["frontend"]["kwargs"],
+        arch=lambda w: frontend_config(w)["arch"],
+        kwargs=lambda w: frontend_config(w)["kwargs"],
         init_weights=None,
-        train=observer_train_settings(),
-        checkpoint="results/checkpoints/behavior/frontend.pt",
+        train=lambda w: observer_train_settings(w),
+        checkpoint=lambda w: f"results/checkpoints/behavior/{w.frontend}.pt",
     # Reusable across workflows with `--cache` (so it has no benchmark file: a cache hit could not fill it).
     cache: True
     threads: TORCH_THREADS
@@ -88,13 +90,15 @@ rule train_observer_frontend:
 
 rule observer_logits:
     input:
-        frontend="results/behavior/frontend/weights.pt",
+        frontend="results/behavior/{frontend}/weights.pt",
         stimuli="results/stimuli/images.npz",
         catch="results/behavior/catch/images.npz",
     output:
-        "results/behavior/frontend/logits.csv",
+        "results/behavior/{frontend}/logits.csv",
     log:
-        "results/logs/behavior/observer_logits.log",
+        "results/logs/behavior/observer_logits_{frontend}.log",
+    wildcard_constraints:
+        frontend="frontend|frontend_swapped",
     threads: 1
     conda:
         "../../envs/varemotion.yaml"
@@ -105,7 +109,7 @@ rule observer_logits:
 rule simulate_participants:
     input:
         design="results/behavior/design.csv",
-        logits="results/behavior/frontend/logits.csv",
+        logits=lambda w: f"results/behavior/{'frontend_swapped' if w.variant == 'simulated_swapped' else 'frontend'}/logits.csv",
     output:
         trials="results/behavior/{variant}/trials.csv",
         catch="results/behavior/{variant}/catch.csv",
@@ -114,7 +118,7 @@ rule simulate_participants:
     log:
         "results/logs/behavior/{variant}.log",
     wildcard_constraints:
-        variant="simulated|simulated_null",
+        variant="simulated|simulated_null|simulated_swapped",
     params:
         emotions=config["data"]["emotions"],
         population=config["behavior"]["observers"]["population"],

@@ -5,6 +5,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from varemotion.config import (
+    FRONTENDS,
     SOURCE_LOCATIONS,
     ConfigError,
     check_config,
@@ -58,8 +59,12 @@ wildcard_constraints:
 
 
 def dataset_splits(wildcards=None):
-    """The train/val/test files of the data set the study uses."""
-    return {split: f"results/data/{SOURCE}/{split}.npz" for split in SPLITS}
+    """The train/val/test files the study uses: a real source's training and validation faces
+    without those set aside for the observers' front-end."""
+    if SOURCE == "synthetic":
+        return {split: f"results/data/{SOURCE}/{split}.npz" for split in SPLITS}
+    return {"train": f"results/data/{SOURCE}/guides/train.npz", "val": f"results/data/{SOURCE}/guides/val.npz",
+            "test": f"results/data/{SOURCE}/test.npz"}
 
 
 def source_location(source, *parts):
@@ -72,14 +77,21 @@ def train_settings(wildcards):
 
 
 def observer_splits(wildcards=None):
-    """What the observer front-end learns from: its own synthetic faces, else the study's splits."""
+    """What the observers' front-ends learn from: faces the guides never saw (their own synthetic
+    faces, or a real source's faces set aside for them), tested on the study's test split."""
     if SOURCE == "synthetic":
         return {split: f"results/data/synthetic_observer/{split}.npz" for split in SPLITS}
-    return dataset_splits()
+    return {"train": f"results/data/{SOURCE}/observer/train.npz", "val": f"results/data/{SOURCE}/observer/val.npz",
+            "test": f"results/data/{SOURCE}/test.npz"}
 
 
-def observer_train_settings():
-    return frontend_train_settings(config, CONFIG_SCHEMA)
+def frontend_config(wildcards):
+    """The config section of one observers' front-end (`frontend` or the swapped one)."""
+    return config["behavior"]["observers"][FRONTENDS[wildcards.frontend]]
+
+
+def observer_train_settings(wildcards):
+    return frontend_train_settings(config, CONFIG_SCHEMA, FRONTENDS[wildcards.frontend])
 
 
 STATISTICS_FIGURES = ("entropy_scatter", "boundary_control", "outcomes")
@@ -251,6 +263,8 @@ def get_final_outputs():
     for analysis in analyses:
         outputs.append(f"results/stats/{analysis}/summary.json")
         outputs += [f for name in STATISTICS_FIGURES for f in figure(f"{name}_{analysis}")]
+    if BEHAVIOR_SOURCE == "simulated" and config["behavior"]["observers"]["swapped_frontend"]["enabled"]:
+        outputs.append("results/stats/frontend_comparison.csv")
     if SOURCE == "ferplus":
         outputs.append("results/stats/ferplus_votes/correlations.csv")
     return outputs + alignment_outputs() + xai_outputs()

@@ -36,6 +36,23 @@ rule study_statistics:
         "../scripts/study_statistics.py"
 
 
+rule frontend_comparison:
+    input:
+        study="results/stats/study/summary.json",
+        swapped="results/stats/swapped/summary.json",
+    output:
+        report("results/stats/frontend_comparison.csv", caption="../report/frontend_comparison.rst", category="Entropy statistics"),
+    log:
+        "results/logs/stats/frontend_comparison.log",
+    params:
+        analyses=["study", "swapped"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/compare_analyses.py"
+
+
 rule ferplus_vote_statistics:
     input:
         test=lambda w: dataset_splits()["test"],
