@@ -66,12 +66,16 @@ def cluster_bootstrap(
 
 
 def bootstrap_p(distribution: np.ndarray) -> float:
-    """Two-sided p of 'the statistic is 0' from its bootstrap distribution: twice the smaller tail at 0."""
+    """Two-sided p of 'the statistic is 0' from its bootstrap distribution: twice the smaller tail at 0.
+
+    Each tail counts as (k + 1) / (B + 1) of the B finite resamples, so p is never 0.
+    """
     values = np.asarray(distribution, dtype=float)
     values = values[np.isfinite(values)]
     if not len(values):
         return np.nan
-    return float(min(1.0, 2 * min(np.mean(values <= 0), np.mean(values >= 0))))
+    tails = [(np.sum(values <= 0) + 1) / (len(values) + 1), (np.sum(values >= 0) + 1) / (len(values) + 1)]
+    return float(min(1.0, 2 * min(tails)))
 
 
 def cluster_bootstrap_result(statistic, clusters, n_resamples: int = 9999, confidence: float = 0.95, seed=None):
