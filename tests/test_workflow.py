@@ -235,7 +235,7 @@ def check_alignment(alignment: Path) -> None:
     assert "holdout_stimuli" in set(accuracy["evaluation"])
     holdout = set(pd.read_csv(alignment.parents[1] / "behavior" / "holdout.csv")["stimulus_id"])
     trials = pd.read_csv(alignment.parents[1] / "behavior" / "trials.csv", keep_default_na=False)
-    assert holdout and (trials.loc[trials["stimulus_id"].isin(holdout), "is_train"].astype(str) == "false").all()
+    assert holdout and (trials.loc[trials["stimulus_id"].isin(holdout), "is_train"].astype(str).str.lower() == "false").all()
     assert set(pd.read_csv(alignment / "evaluation" / "correlations.csv")["images"]) == {"holdout_stimuli", "all_rated"}
     assert (alignment / "evaluation" / "rho_change.csv").exists() and (alignment / "manipulation" / "pairs.csv").exists()
     assert set(accuracy["model"]) == {"base", "group", "group_soft", "individual"}

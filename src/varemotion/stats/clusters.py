@@ -57,12 +57,19 @@ def cluster_bootstrap(
     A resample of clusters is a multiset of images: ``statistic(weights)`` gets a (B, N) array
     of how often each of the N images occurs in each of B resamples and returns B values (see
     :func:`weighted_mean`, :func:`weighted_ranks`, :func:`weighted_pearson`), so that all
-    resamples are computed at once. NaN bounds when there are fewer than 2 clusters.
+    resamples are computed at once. NaN bounds when there are fewer than 2 clusters; where some
+    resamples give NaN, the percentile interval of the others.
     """
     result = cluster_bootstrap_result(statistic, clusters, n_resamples, confidence, seed)
     if result is None:
         return np.nan, np.nan
-    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+    low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
+    values = result.bootstrap_distribution[np.isfinite(result.bootstrap_distribution)]
+    if not (np.isfinite(low) and np.isfinite(high)) and len(values) >= 2:
+        # Some resamples have no value (e.g. no image of one group): BCa fails on them; the
+        # percentile interval of the others remains.
+        low, high = np.percentile(values, [50 * (1 - confidence), 50 * (1 + confidence)])
+    return float(low), float(high)
 
 
 def bootstrap_p(distribution: np.ndarray) -> float:
