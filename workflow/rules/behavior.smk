@@ -176,7 +176,7 @@ rule trial_table:
 
 
 rule experiment:
-    """The rating experiment for people: jsPsych (offline, in a browser) and PsychoPy conditions files."""
+    """The rating experiment for people: jsPsych (offline, or with `varemotion serve`), a JATOS study and PsychoPy files."""
     input:
         design="results/behavior/design.csv",
         stimuli="results/stimuli/png",
@@ -189,6 +189,7 @@ rule experiment:
     params:
         emotions=config["data"]["emotions"],
         title=config["behavior"]["experiment"]["title"],
+        completion_url=config["behavior"]["experiment"]["completion_url"],
     threads: 1
     conda:
         "../../envs/varemotion.yaml"

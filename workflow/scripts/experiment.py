@@ -1,4 +1,4 @@
-"""Export the trial design as a jsPsych experiment and PsychoPy conditions files."""
+"""Export the trial design as a jsPsych experiment, a JATOS study archive and PsychoPy conditions files."""
 
 from pathlib import Path
 
@@ -13,7 +13,7 @@ def main(input, params, output):
                          keep_default_na=False)
     images = {path.stem: path for folder in (input["stimuli"], input["catch"]) for path in Path(folder).glob("*.png")}
     export_experiment(design, images, params["emotions"], output[0], Path(input["package"][0]).parent,
-                      title=params["title"])
+                      title=params["title"], completion_url=params["completion_url"])
     print(f"experiment for {design['subject_id'].nunique()} participants written to {output[0]}")
 
 

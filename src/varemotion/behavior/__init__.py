@@ -14,7 +14,9 @@ from .ingest import (
     read_vote_counts,
 )
 from .design import DESIGN_COLUMNS, DesignSettings, design_summary, design_trials
+from .jatos import read_jatos
 from .jspsych import JSPSYCH_FIELDS, read_jspsych
+from .sqlite import read_sqlite
 from .simulation import ObserverPopulation, choice_probabilities, sample_observers, simulate_trials
 from .trials import TRIAL_COLUMNS, validate_trials, write_trials
 
@@ -30,7 +32,9 @@ __all__ = [
     "design_summary",
     "design_trials",
     "ingest",
+    "read_jatos",
     "read_jspsych",
+    "read_sqlite",
     "read_trial_table",
     "read_vote_counts",
     "sample_observers",

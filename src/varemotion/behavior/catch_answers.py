@@ -1,7 +1,8 @@
 """Answers to catch trials in jsPsych data, and participants excluded for failing them.
 
 The exported experiment records a catch trial with ``catch_id`` and ``expected_response`` (and no
-``stimulus_id``, so the rating readers skip it). :func:`read_catch_answers` reads those records;
+``stimulus_id``, so the rating readers skip it), in jsPsych data, in the collection database and
+in JATOS exports alike. :func:`read_catch_answers` reads those records;
 :func:`catch_accuracy` gives each participant's share of correct answers, and
 :func:`exclude_inattentive` drops the trials of participants below a minimum accuracy.
 """
@@ -16,25 +17,27 @@ import pandas as pd
 
 from varemotion.data import DataError
 
-from .jspsych import JSPSYCH_FIELDS, button_emotions, read_records, subject_ids
+from .jspsych import JSPSYCH_FIELDS, button_emotions, subject_ids
 from .labels import parse_responses
+from .records import trial_records
 from .trials import check_emotions, text_values
 
 CATCH_FIELDS = ("catch_id", "expected_response")
 CATCH_ANSWER_COLUMNS = ["subject_id", "catch_id", "expected_response", "response", "correct"]
 
 
-def read_catch_answers(path: str | os.PathLike[str], emotions, subject_id: str | None = None, choices=None
-                       ) -> pd.DataFrame:
-    """The catch trials of a jsPsych data file, one row each (columns :data:`CATCH_ANSWER_COLUMNS`).
+def read_catch_answers(path: str | os.PathLike[str], emotions, subject_id: str | None = None, choices=None,
+                       format: str = "jspsych", snapshot=None) -> pd.DataFrame:
+    """The catch trials of a jsPsych, collection database or JATOS file, one row each (:data:`CATCH_ANSWER_COLUMNS`).
 
     Files without catch trials give an empty table. Responses are read as in
-    :func:`~varemotion.behavior.read_jspsych` (button index or emotion name); raises DataError for
-    bad values, naming the file, line and field.
+    :func:`~varemotion.behavior.read_jspsych` (button index or emotion name; a database's own
+    button order); raises DataError for bad values, naming the file, line and field.
     """
     path, emotions = Path(path), check_emotions(emotions)
     fields = dict(JSPSYCH_FIELDS)
-    records, _ = read_records(path, [*fields.values(), *CATCH_FIELDS])
+    records, buttons = trial_records(path, format, [*fields.values(), *CATCH_FIELDS], snapshot)
+    choices = buttons or choices
     if "catch_id" not in records.columns:
         return pd.DataFrame(columns=CATCH_ANSWER_COLUMNS)
     catch = (text_values(records["catch_id"]) != "").to_numpy()
@@ -77,9 +80,11 @@ def exclude_inattentive(trials: pd.DataFrame, answers: pd.DataFrame, min_accurac
     return trials[keep].reset_index(drop=True), excluded
 
 
-def all_catch_answers(paths, emotions, choices=None) -> pd.DataFrame:
-    """The catch answers of several jsPsych files, in one table."""
-    tables = [t for t in (read_catch_answers(p, emotions, choices=choices) for p in paths) if len(t)]
+def all_catch_answers(paths, emotions, choices=None, format: str = "jspsych", snapshots=None) -> pd.DataFrame:
+    """The catch answers of several files of one format, in one table (``snapshots``: one per database)."""
+    snapshots = snapshots or [None] * len(paths)
+    tables = [t for t in (read_catch_answers(p, emotions, choices=choices, format=format, snapshot=s)
+                          for p, s in zip(paths, snapshots)) if len(t)]
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=CATCH_ANSWER_COLUMNS)
 
 

@@ -4,6 +4,8 @@ Formats (:data:`FORMATS`):
 
 - ``table``: a CSV or TSV with one trial per line (:func:`read_trial_table`);
 - ``jspsych``: jsPsych data saved as JSON or CSV (:func:`read_jspsych`);
+- ``sqlite``: the collection server's trial database (:func:`read_sqlite`), read as a snapshot;
+- ``jatos``: JATOS result exports of the experiment's JATOS study (:func:`read_jatos`);
 - ``votes``: aggregated votes, one row per stimulus and one count column per emotion, as in
   FER+ (:func:`read_vote_counts`).
 
@@ -24,8 +26,10 @@ import pandas as pd
 from varemotion.data import DataError
 
 from .holdout import assign_train
+from .jatos import parse_jatos
 from .jspsych import parse_jspsych
 from .labels import parse_responses
+from .sqlite import parse_sqlite
 from .textfiles import read_table, require_columns, resolve_column_map
 from .trials import (
     ORIGIN_COLUMNS,
@@ -40,7 +44,9 @@ from .trials import (
     validate_trials,
 )
 
-FORMATS = ("table", "jspsych", "votes")
+FORMATS = ("table", "jspsych", "votes", "sqlite", "jatos")
+#: Formats whose readers take the options subject_id and choices.
+OPTION_FORMATS = ("jspsych", "jatos")
 #: subject_id of an expanded vote: the prefix, the stimulus id and the vote's number (1, 2, …) for it.
 VOTE_SUBJECT_PREFIX = "votes:"
 TABLE_EXPECTED = ("a CSV or TSV table with a header line and one trial per line: columns subject_id, stimulus_id,"
@@ -180,18 +186,25 @@ class TrainRule:
     seed: int
 
 
+def apply_train_rule(trials: pd.DataFrame, rule: TrainRule | None) -> pd.DataFrame:
+    """``trials`` (parsed, not yet validated) with ``rule``'s flags where is_train is blank on every row."""
+    if rule is None or not (text_values(trials["is_train"]) == "").all():
+        return trials
+    return trials.assign(is_train=assign_train(trials, set(rule.holdout), rule.train_fraction, rule.seed))
+
+
 def ingest(paths, format: str, emotions, stimulus_ids, column_map: dict | None = None,
            train_rule: TrainRule | None = None, **options) -> pd.DataFrame:
     """Read one or more files of one format and return one checked canonical trial table.
 
-    ``options`` go to the jspsych reader (``subject_id``, ``choices``). The files are checked
+    ``options`` go to the jspsych and jatos readers (``subject_id``, ``choices``). The files are checked
     together: a subject rating a stimulus in two files, or a stimulus with votes in two vote
     files, raises DataError naming both places. Files without is_train (votes never have one)
     get ``train_rule``'s flags, or are all training trials without one.
     """
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r} (expected one of {list(FORMATS)})")
-    if options and format != "jspsych":
+    if options and format not in OPTION_FORMATS:
         raise ValueError(f"the {format} format takes no options {sorted(options)}")
     paths = _distinct_paths(paths)
     emotions, known = check_emotions(emotions), check_stimulus_ids(stimulus_ids)
@@ -203,9 +216,9 @@ def ingest(paths, format: str, emotions, stimulus_ids, column_map: dict | None =
         check_known_stimuli(counts, counts["stimulus_id"], known, names["stimulus_id"])
         trials, names = expand_votes(counts, emotions, source), {"stimulus_id": names["stimulus_id"]}
     else:
-        parse = parse_trial_table if format == "table" else parse_jspsych
+        parse = {"table": parse_trial_table, "jspsych": parse_jspsych, "sqlite": parse_sqlite,
+                 "jatos": parse_jatos}[format]
         parsed = [parse(p, emotions, column_map=column_map, **options) for p in paths]
         trials, names = pd.concat([t for t, _ in parsed], ignore_index=True), parsed[0][1]
-    if train_rule is not None and (text_values(trials["is_train"]) == "").all():
-        trials["is_train"] = assign_train(trials, set(train_rule.holdout), train_rule.train_fraction, train_rule.seed)
+    trials = apply_train_rule(trials, train_rule)
     return validate_trials(trials, emotions, known, source, column_names=names)

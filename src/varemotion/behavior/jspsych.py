@@ -94,12 +94,17 @@ def _json_records(path: Path, text: str, fields) -> pd.DataFrame:
         if not isinstance(item, dict):
             raise DataError(path, f"in list item {number} is {_json_type(item)}, not a trial object",
                             value=_json_text(item), expected=JSPSYCH_EXPECTED)
-    present = [f for f in dict.fromkeys(fields) if any(f in item for item in data)]
-    records = pd.DataFrame({f: [_json_text(item.get(f)) for item in data] for f in present},
-                           index=range(len(data)), dtype=object)
-    records[ORIGIN_FILE] = str(path)
-    records[ORIGIN_POSITION] = np.arange(len(data)) + 1
-    records[ORIGIN_UNIT] = "list item"
+    return records_frame(data, fields, str(path), np.arange(len(data)) + 1, "list item")
+
+
+def records_frame(items: list[dict], fields, files, positions, unit: str) -> pd.DataFrame:
+    """The wanted ``fields`` of trial objects as text (as a CSV export holds them), with origin columns."""
+    present = [f for f in dict.fromkeys(fields) if any(f in item for item in items)]
+    records = pd.DataFrame({f: [_json_text(item.get(f)) for item in items] for f in present},
+                           index=range(len(items)), dtype=object)
+    records[ORIGIN_FILE] = files
+    records[ORIGIN_POSITION] = positions
+    records[ORIGIN_UNIT] = unit
     return records
 
 
@@ -158,10 +163,18 @@ def _buttons(choices, emotions) -> tuple[str, ...]:
 def parse_jspsych(path, emotions, subject_id=None, choices=None, column_map=None) -> tuple[pd.DataFrame, dict]:
     """The rating trials of a jsPsych data file, with origin columns, and the field each column came from."""
     path = Path(path)
-    emotions = check_emotions(emotions)
-    buttons = _buttons(choices, emotions)
     fields = resolve_column_map(column_map, JSPSYCH_FIELDS)
     records, is_json = read_records(path, [*fields.values(), OLD_RESPONSE_FIELD])
+    return parse_rating_records(records, path, emotions, fields, is_json=is_json, subject_id=subject_id,
+                                choices=choices, column_map=column_map)
+
+
+def parse_rating_records(records: pd.DataFrame, path, emotions, fields: dict, *, is_json: bool, subject_id=None,
+                         choices=None, column_map=None) -> tuple[pd.DataFrame, dict]:
+    """The rating trials among jsPsych-style trial records (fields of :data:`JSPSYCH_FIELDS`), with origin columns."""
+    emotions = check_emotions(emotions)
+    buttons = _buttons(choices, emotions)
+    fields = dict(fields)
     if fields["response"] not in records.columns and "response" not in (column_map or {}) \
             and OLD_RESPONSE_FIELD in records.columns:
         fields["response"] = OLD_RESPONSE_FIELD

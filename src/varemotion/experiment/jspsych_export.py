@@ -3,7 +3,9 @@
 Layout of the folder that :func:`build_jspsych_experiment` writes::
 
     index.html        open as index.html?participant=P001 (without it: a list of participants)
-    experiment.js     the page logic (see varemotion.experiment.page)
+    experiment.js, delivery.js, transports.js
+                      the page logic (see varemotion.experiment.page)
+    collection.js     where the answers go: window.VAREMOTION_COLLECTION = {"mode": "offline"}
     timeline.js       the design: window.VAREMOTION_DESIGN = {...}
     lib/              jsPsych and its plugins, installed with npm from the pinned package-lock.json
     stimuli/<id>.png  every face of the design (stimuli and catch faces)
@@ -16,6 +18,7 @@ through ``file://``. The data jsPsych saves (CSV) is read back with
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -31,10 +34,19 @@ from varemotion.atomic import replace_directory
 
 from .checks import check_design, check_emotions, check_images, check_labels
 from .folders import copy_file, write_text
-from .page import EXPERIMENT_JS, LIB_SCRIPTS, LIB_STYLESHEET, index_html
+from .page import (
+    COLLECTION_SCRIPT,
+    LIB_SCRIPTS,
+    LIB_STYLESHEET,
+    PAGE_SCRIPTS,
+    collection_script,
+    index_html,
+    page_script,
+)
 
 DEFAULT_TITLE = "Facial expressions"
 DEFAULT_PROMPT = "Which emotion does this face show?"
+TIMELINE_PREFIX = "window.VAREMOTION_DESIGN = "
 IMAGE_DIR = "stimuli"
 NPM_COMMAND = ("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund")
 PACKAGE_FILES = ("package.json", "package-lock.json")
@@ -137,18 +149,27 @@ def _trial(row) -> dict:
 
 def timeline_data(design: pd.DataFrame, emotions: Sequence[str], *, title: str = DEFAULT_TITLE,
                   button_labels: Sequence[str] | None = None, prompt: str = DEFAULT_PROMPT,
-                  image_height: int | None = None) -> dict:
-    """What ``timeline.js`` holds: the emotions, button labels and each participant's trials in order."""
+                  image_height: int | None = None, completion_url: str = "") -> dict:
+    """What ``timeline.js`` holds: the emotions, button labels and each participant's trials in order.
+
+    ``design_id`` is a hash of the emotions, buttons and trials: it tells databases and browser
+    storage of one experiment from those of another. ``completion_url`` is where the page sends
+    a participant whose answers have all reached the server ('' for nowhere).
+    """
     emotions = check_emotions(emotions)
     labels = check_labels(emotions, button_labels)
     table = check_design(design, emotions)
     if image_height is not None and (isinstance(image_height, bool) or not isinstance(image_height, int)
                                      or image_height < 1):
         raise ValueError(f"image_height must be a positive whole number of pixels or None, got {image_height!r}")
+    if not isinstance(completion_url, str):
+        raise ValueError(f"completion_url must be text (a URL, or '' for none), got {completion_url!r}")
     participants = [{"subject_id": subject, "trials": [_trial(row) for row in rows.itertuples()]}
                     for subject, rows in table.groupby("subject_id", sort=False)]
-    return {"title": str(title), "prompt": str(prompt), "emotions": list(emotions), "button_labels": list(labels),
-            "image_height": image_height, "participants": participants}
+    content = {"emotions": list(emotions), "button_labels": list(labels), "participants": participants}
+    design_id = hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    return {"title": str(title), "prompt": str(prompt), "image_height": image_height, "design_id": design_id,
+            "completion_url": completion_url.strip(), **content}
 
 
 def face_ids(data: Mapping) -> list[str]:
@@ -159,14 +180,38 @@ def face_ids(data: Mapping) -> list[str]:
 
 def timeline_script(data: Mapping) -> str:
     """The text of ``timeline.js`` for :func:`timeline_data`'s result."""
-    return "window.VAREMOTION_DESIGN = " + json.dumps(data, indent=1, ensure_ascii=True) + ";\n"
+    return TIMELINE_PREFIX + json.dumps(data, indent=1, ensure_ascii=True) + ";\n"
+
+
+def read_timeline(path: str | os.PathLike[str]) -> dict:
+    """The design in an exported ``timeline.js`` (the inverse of :func:`timeline_script`)."""
+    text = Path(path).read_text(encoding="utf-8").strip()
+    if not text.startswith(TIMELINE_PREFIX) or not text.endswith(";"):
+        raise ValueError(f"{path} is not a timeline.js written by the experiment export")
+    data = json.loads(text[len(TIMELINE_PREFIX):-1])
+    if "design_id" not in data:
+        raise ValueError(f"{path} comes from an older export without a design id: export the experiment again")
+    return data
+
+
+def write_page_files(folder: Path, data: Mapping, paths: Mapping[str, Path], package_dir, collection: dict,
+                     first_scripts: tuple[str, ...] = ()) -> None:
+    """Write the experiment page for ``data`` into ``folder``, with answers going where ``collection`` says."""
+    install_jspsych(package_dir, folder / "lib")
+    for stimulus_id, path in paths.items():
+        copy_file(path, folder / IMAGE_DIR / f"{stimulus_id}.png")
+    write_text(folder / "timeline.js", timeline_script(data))
+    write_text(folder / COLLECTION_SCRIPT, collection_script(collection))
+    for name in PAGE_SCRIPTS:
+        write_text(folder / name, page_script(name))
+    write_text(folder / "index.html", index_html(data["title"], first_scripts))
 
 
 def build_jspsych_experiment(design: pd.DataFrame, images: Mapping[str, str | os.PathLike[str]],
                              emotions: Sequence[str], out_dir: str | os.PathLike[str],
                              package_dir: str | os.PathLike[str], *, title: str = DEFAULT_TITLE,
                              button_labels: Sequence[str] | None = None, prompt: str = DEFAULT_PROMPT,
-                             image_height: int | None = None) -> Path:
+                             image_height: int | None = None, completion_url: str = "") -> Path:
     """Write the jsPsych experiment for ``design`` to ``out_dir`` (layout: see the module docstring).
 
     ``images`` maps every stimulus and catch id of the design to a PNG file. Buttons show
@@ -175,16 +220,8 @@ def build_jspsych_experiment(design: pd.DataFrame, images: Mapping[str, str | os
     (ValueError naming the problem) and nothing is written when anything fails.
     """
     data = timeline_data(design, emotions, title=title, button_labels=button_labels, prompt=prompt,
-                         image_height=image_height)
+                         image_height=image_height, completion_url=completion_url)
     paths = check_images(face_ids(data), images)
     _package_files(package_dir)
-
-    def build(folder: Path) -> None:
-        install_jspsych(package_dir, folder / "lib")
-        for stimulus_id, path in paths.items():
-            copy_file(path, folder / IMAGE_DIR / f"{stimulus_id}.png")
-        write_text(folder / "timeline.js", timeline_script(data))
-        write_text(folder / "experiment.js", EXPERIMENT_JS)
-        write_text(folder / "index.html", index_html(data["title"]))
-
-    return replace_directory(out_dir, build)
+    return replace_directory(out_dir, lambda folder: write_page_files(folder, data, paths, package_dir,
+                                                                      {"mode": "offline"}))
