@@ -65,6 +65,17 @@ def test_a_front_end_of_a_guides_family_needs_the_explicit_override(tmp_path):
     check_config(config, load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml"))
 
 
+@pytest.mark.parametrize("format", ["jspsych", "sqlite", "jatos"])
+def test_ratings_with_catch_trials_need_no_configured_slip_rate(tmp_path, format):
+    from varemotion.behavior.records import RECORD_FORMATS
+    from varemotion.config import CATCH_FORMATS, check_config, load_schema
+
+    assert set(CATCH_FORMATS) == set(RECORD_FORMATS)
+    ratings = {"format": format, "paths": [str(REPO / "config" / "config.yaml")]}
+    config = in_process_config(tmp_path, {"behavior": {"source": "ratings", "ratings": ratings}})
+    check_config(config, load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml"))
+
+
 @pytest.mark.parametrize(("config", "message"), [SCHEMA_ERRORS[0], UNUSABLE_CONFIGS[0], UNUSABLE_CONFIGS[13]])
 def test_bad_config_stops_the_workflow_before_any_job(tmp_path, config, message):
     result = snakemake("--dry-run", "--configfile", str(write_config(tmp_path, config)), "--directory", str(tmp_path))

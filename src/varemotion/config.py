@@ -11,6 +11,8 @@ from varemotion.emotions import BASIC_EMOTIONS
 
 #: The config key that names each real source's location on disk.
 SOURCE_LOCATIONS = {"ferplus": "root", "fer2013_csv": "path", "imagefolder": "root"}
+#: Rating formats that record catch trials (those of :data:`varemotion.behavior.records.RECORD_FORMATS`).
+CATCH_FORMATS = ("jspsych", "sqlite", "jatos")
 
 
 class ConfigError(ValueError):
@@ -192,7 +194,7 @@ def _check_behavior(config: dict, schema: dict) -> None:
         for path in ratings["paths"]:
             if not Path(path).is_file():
                 raise ConfigError(f"behavior.ratings.paths: {path!r} does not exist or is not a file")
-        if ratings["format"] != "jspsych" and config["stats"]["error_rate"] is None:
+        if ratings["format"] not in CATCH_FORMATS and config["stats"]["error_rate"] is None:
             raise ConfigError(f"stats.error_rate is null (estimate the slip rate from catch trials), but "
                               f"{ratings['format']!r} rating files have no catch trials; give a rate such as 0.05")
     choices = ratings["choices"]
