@@ -82,3 +82,20 @@ def test_assign_train_is_deterministic_and_per_subject():
     flags = assign_train(trials, {"s0"}, 0.5, seed=3)
     assert flags.tolist() == assign_train(trials, {"s0"}, 0.5, seed=3).tolist()
     assert flags[:10].sum() == 5 and flags[10:].sum() == 2 and not flags[0]
+
+
+def test_jatos_ratings_without_is_train_get_the_designs_rule(tmp_path):
+    """The workflow's reader hands the rule on to every format, JATOS exports included."""
+    import json
+
+    from varemotion.behavior.ratings import read_ratings
+
+    stimuli = manifest(n_seeds=4)["stimulus_id"].tolist()
+    lines = [json.dumps({"subject_id": f"p{s}", "trial_index": i, "stimulus_id": stimulus, "response": 1, "rt": 5})
+             for s in range(2) for i, stimulus in enumerate(stimuli)]
+    path = tmp_path / "data.txt"
+    path.write_text("\n".join(lines) + "\n")
+    held = frozenset(stimuli[:3])
+    trials, answers = read_ratings([path], "jatos", ["neutral", "happiness"], stimuli, train_rule=TrainRule(held, 0.5, 0))
+    assert not trials.loc[trials["stimulus_id"].isin(held), "is_train"].any()
+    assert (trials.groupby("subject_id")["is_train"].sum() == 6).all() and answers.empty
