@@ -165,15 +165,20 @@ def test_group_fine_tuning_keeps_the_best_validation_epoch(data):
 
 
 def test_planted_biases_are_recovered_from_logit_shifts():
+    """The planted shift of an observer's logits is τ·b: their bias scaled by their temperature."""
     rng = np.random.default_rng(0)
     planted = rng.normal(size=(6, 3))
-    observers = pd.DataFrame({"subject_id": [f"s{k}" for k in range(6)],
+    temperature = rng.uniform(0.3, 3.0, 6)
+    observers = pd.DataFrame({"subject_id": [f"s{k}" for k in range(6)], "temperature": temperature,
                               **{f"bias_{e}": planted[:, k] for k, e in enumerate(EMOTIONS)}})
     group = rng.normal(size=(10, 3))
-    individual = group[None] + planted[:, None, :] + 5.0  # a constant shift does not count
-    table, recovery = bias_recovery(observers, [f"s{k}" for k in range(6)], individual, group, EMOTIONS)
-    assert len(table) == 18 and recovery["r"] == pytest.approx(1.0)
-    _, shuffled = bias_recovery(observers, [f"s{k}" for k in (1, 2, 3, 4, 5, 0)], individual, group, EMOTIONS)
+    individual = group[None] + (temperature[:, None] * planted)[:, None, :] + 5.0  # a constant shift does not count
+    table, recovery = bias_recovery(observers, [f"s{k}" for k in range(6)], individual, group, EMOTIONS,
+                                    n_resamples=999)
+    assert len(table) == 18 and recovery["r"] == pytest.approx(1.0) and recovery["n_subjects"] == 6
+    assert recovery["p"] <= 0.01  # only the true pairing of subjects (1 of 720) gives r = 1
+    _, shuffled = bias_recovery(observers, [f"s{k}" for k in (1, 2, 3, 4, 5, 0)], individual, group, EMOTIONS,
+                                n_resamples=999)
     assert shuffled["r"] < 0.9
 
 
@@ -185,11 +190,16 @@ def test_paired_test_counts_improvements():
     assert 0 < result["p"] < 1
 
 
-def test_entropy_tertiles_split_images_in_three_equal_groups():
+def test_entropy_tertiles_split_images_in_three_groups_and_keep_ties_together():
+    """Guards against ties broken by image order, which put tied images in different tertiles."""
     entropy = np.array([0.0, 0.0, 0.0, 1.0, 1.5, 2.0])
     labels = entropy_tertiles(entropy, np.array([0, 1, 2, 3, 4, 5, 5]))
-    assert labels.tolist() == ["entropy_low", "entropy_low", "entropy_middle", "entropy_middle",
+    assert labels.tolist() == ["entropy_low", "entropy_low", "entropy_low", "entropy_middle",
                                "entropy_high", "entropy_high", "entropy_high"]
+    order = np.array([5, 2, 4, 0, 3, 1])
+    assert entropy_tertiles(entropy[order], np.arange(6)).tolist() == [labels[i] for i in order]
+    spread = entropy_tertiles(np.arange(9.0), np.arange(9))
+    assert [list(spread).count(t) for t in ("entropy_low", "entropy_middle", "entropy_high")] == [3, 3, 3]
 
 
 def test_manipulation_outcomes_and_summary():
@@ -197,12 +207,15 @@ def test_manipulation_outcomes_and_summary():
     assert outcomes.tolist() == ["success", "bias", "failure", "failure"]
     table = pd.DataFrame({"condition": ["manipulated"] * 4 + ["control"] * 4, "response_a": ["a", "a", "b", "c"] * 2,
                           "response_b": ["b", "a", "a", "b"] * 2, "target_i": "a", "target_j": "b",
-                          "outcome": np.concatenate([outcomes, ["bias"] * 4])})
+                          "outcome": np.concatenate([outcomes, ["bias"] * 4]), "pair": 0, "subject_a": "s1",
+                          "subject_b": "s2", "expected_success": [0.5, 0.2, 0.1, 0.1, 0.1, 0.1, 0.0, 0.0]})
     summary, tests = outcome_summary(table)
     row = summary.set_index(["condition", "outcome"]).loc[("manipulated", "success")]
     assert (row["count"], row["n"]) == (1, 4) and row["ci_low"] < 0.25 < row["ci_high"]
     assert tests["conditions"]["manipulated"]["targeted_share"] == pytest.approx(4 / 8)
     assert 0 <= tests["fisher_success"]["p"] <= 1
+    assert tests["conditions"]["manipulated"]["expected_success"] == pytest.approx(0.225)
+    assert tests["pair_level"]["n_pairs"] == 1
 
 
 def test_most_different_pairs_are_disjoint_and_furthest_first():

@@ -165,7 +165,7 @@ def test_bias_recovery_colours_each_emotion_and_fits_a_line():
     assert len({tuple(c.get_facecolor()[0]) for c in ax.collections}) == len(EMOTIONS)
     assert _legend(ax)[:3] == list(EMOTIONS) and "least squares" in _legend(ax)[3]
     assert "r = 0.87 [0.70, 0.95]" in ax.get_title() and "p < 0.001" in ax.get_title()
-    assert ax.get_xlabel() == "planted bias (logit)"
+    assert ax.get_xlabel() == "planted effective bias τ·b (logit)"
     assert ax.get_ylabel() == "learned logit shift vs group model"
     fit = next(line for line in ax.lines if line.get_label().startswith("least squares"))
     slope = np.diff(fit.get_ydata()) / np.diff(fit.get_xdata())

@@ -13,10 +13,12 @@ from test_data import make_ferplus
 
 CONFIGS = {
     "paper": {"train_classifier": 6, "train_prior": 1, "sample_uncertainty": 6, "sample_controversial": 30,
-              "sample_control": 1, "simulate_participants": 2, "finetune_group": 4, "individual_models": 2,
+              "sample_control": 1, "simulate_participants": 3, "train_observer_frontend": 2, "observer_faces": 1,
+              "study_statistics": 3, "finetune_group": 4, "individual_models": 2,
               "manipulation": 2, "ferplus_vote_finetune": 2, "ferplus_vote_statistics": 1},
     "ferplus_cpu": {"train_classifier": 2, "train_prior": 1, "sample_uncertainty": 2, "sample_controversial": 2,
-                    "sample_control": 1, "simulate_participants": 2, "finetune_group": 2, "individual_models": 1,
+                    "sample_control": 1, "simulate_participants": 3, "train_observer_frontend": 2, "observer_faces": 1,
+                    "study_statistics": 3, "finetune_group": 2, "individual_models": 1,
                     "manipulation": 1, "ferplus_vote_finetune": 1, "ferplus_vote_statistics": 1},
 }
 
@@ -36,6 +38,11 @@ def test_the_reproduction_config_plans_every_stage_on_ferplus(tmp_path, name):
     counts = job_counts(result.stdout)
     assert {rule: counts.get(rule) for rule in CONFIGS[name]} == CONFIGS[name]
     assert counts["ferplus_dataset"] == 1 and "synthetic_dataset" not in counts
+    # The observers' front-ends learn from faces set aside for them, the guides from the rest.
+    frontend = re.findall(r"rule train_observer_frontend:\n(?:.*\n)*?\s+input: ([^\n]+)", result.stdout)
+    assert frontend and all("observer/train.npz" in inputs and "guides" not in inputs for inputs in frontend), frontend
+    classifier = re.findall(r"rule train_classifier:\n(?:.*\n)*?\s+input: ([^\n]+)", result.stdout)
+    assert classifier and all("guides/train.npz" in inputs for inputs in classifier), classifier
 
 
 def test_the_paper_classifiers_and_prior_build_for_48_pixel_faces():

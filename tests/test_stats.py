@@ -21,7 +21,7 @@ from varemotion.stats import (
     fit_agreement_model,
     fit_mixed_lpm,
     headline_summary,
-    leave_one_out_majority,
+    leave_one_out_credit,
     outcome_proportions,
     per_image_table,
     rank_biserial,
@@ -35,11 +35,12 @@ SETTINGS = {"scheduler": "ddpm", "num_inference_steps": 50, "guidance_scale": 0.
 
 
 def manifest_row(stimulus_id, kind="uncertainty", guides=("m1", ""), targets=("anger", "happiness"),
-                 probs=(0.25, 0.25, 0.25, 0.25)) -> dict:
+                 probs=(0.25, 0.25, 0.25, 0.25), seed=None) -> dict:
+    """One manifest row; without a seed, make_manifest gives each row a noise seed of its own."""
     if kind == "control":
         guides, targets = ("", ""), ("", "")
     row = {"stimulus_id": stimulus_id, "kind": kind, "guide_a": guides[0], "guide_b": guides[1],
-           "target_i": targets[0], "target_j": targets[1], "seed": 0} | SETTINGS
+           "target_i": targets[0], "target_j": targets[1], "seed": seed} | SETTINGS
     probs = np.asarray(probs, dtype=float)
     row |= {f"m1_p_{e}": p for e, p in zip(EMOTIONS, probs)}
     row["m1_entropy"] = float(scipy.stats.entropy(probs, base=2))
@@ -49,6 +50,7 @@ def manifest_row(stimulus_id, kind="uncertainty", guides=("m1", ""), targets=("a
 def make_manifest(rows) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     assert list(table.columns[: len(MANIFEST_COLUMNS)]) == MANIFEST_COLUMNS
+    table["seed"] = [k if seed is None else seed for k, seed in enumerate(table["seed"])]
     return table
 
 
@@ -297,12 +299,22 @@ def test_disagreement_count_and_catch_error_rate():
 # ---------------------------------------------------------------- mixed model
 
 
-def test_leave_one_out_majority_on_a_hand_example():
+def test_leave_one_out_credit_on_a_hand_example():
     trials = make_trials({"x": ["anger", "anger", "happiness"], "y": ["sadness"], "z": ["sadness", "happiness"]})
-    majority = leave_one_out_majority(trials, ("anger", "happiness", "sadness"))
-    assert list(majority) == ["anger", "anger", "anger", "", "happiness", "sadness"]
-    # the first rating's others are one anger and one happiness: the tie goes to the first emotion
-    assert leave_one_out_majority(trials, ("happiness", "anger", "sadness")).iloc[0] == "happiness"
+    credit = leave_one_out_credit(trials, ("anger", "happiness", "sadness"))
+    # x's first rating: the others are one anger and one happiness, a tie: half credit for anger;
+    # its third: the others are two angers, so happiness gets nothing; y has no other rating.
+    assert credit.iloc[[0, 1, 2, 4, 5]].tolist() == [0.5, 0.5, 0.0, 0.0, 0.0]
+    assert np.isnan(credit.iloc[3])
+
+
+def test_leave_one_out_ties_do_not_depend_on_the_emotion_order():
+    """Guards against ties going to the emotion listed first (full credit for it, none for the other)."""
+    trials = make_trials({"x": ["anger", "happiness", "anger", "happiness", "sadness"]})
+    one = leave_one_out_credit(trials, ("anger", "happiness", "sadness"))
+    other = leave_one_out_credit(trials, ("happiness", "anger", "sadness"))
+    assert one.tolist() == other.tolist()
+    assert one.iloc[4] == 0.0 and one.iloc[0] == 0.0  # others: anger 1, happiness 2, sadness 1
 
 
 def planted_frame(rng, n_subjects, n_images, per_subject, slope, subject_sd, image_sd=0.0) -> pd.DataFrame:
@@ -323,14 +335,14 @@ def planted_frame(rng, n_subjects, n_images, per_subject, slope, subject_sd, ima
 def test_mixed_model_recovers_a_planted_slope():
     slope = -0.08
     frame = planted_frame(np.random.default_rng(6), 60, 300, 80, slope, subject_sd=0.08)
-    result = fit_mixed_lpm(frame)
+    result = fit_mixed_lpm(frame, stimulus_intercepts=False, subject_slopes=False)
     row = result.coefficients.set_index("term").loc["entropy_z"]
     assert abs(row["estimate"] - slope) < 2 * row["se"]
     assert row["ci_low"] < slope < row["ci_high"] and row["p"] < 1e-6
     assert 0.002 < result.subject_variance < 0.015  # planted 0.0064
     assert result.stimulus_variance is None
     assert (result.n_trials, result.n_subjects, result.n_stimuli) == (4800, 60, 300) and result.converged
-    derivative_free = fit_mixed_lpm(frame, optimizers=("powell",))
+    derivative_free = fit_mixed_lpm(frame, stimulus_intercepts=False, subject_slopes=False, optimizers=("powell",))
     assert derivative_free.optimizer == "powell"
     assert derivative_free.estimate("entropy_z") == pytest.approx(row["estimate"], abs=1e-4)
 
@@ -338,8 +350,8 @@ def test_mixed_model_recovers_a_planted_slope():
 def test_mixed_model_with_crossed_image_intercepts():
     slope = -0.08
     frame = planted_frame(np.random.default_rng(8), 25, 60, 30, slope, subject_sd=0.08, image_sd=0.1)
-    crossed = fit_mixed_lpm(frame, stimulus_intercepts=True)
-    subjects_only = fit_mixed_lpm(frame)
+    crossed = fit_mixed_lpm(frame, subject_slopes=False)
+    subjects_only = fit_mixed_lpm(frame, stimulus_intercepts=False, subject_slopes=False)
     row = crossed.coefficients.set_index("term").loc["entropy_z"]
     assert row["ci_low"] < slope < row["ci_high"]
     assert crossed.stimulus_variance > 0.002  # planted 0.01
@@ -360,7 +372,7 @@ def test_agreement_model_end_to_end():
     ratings["lonely"] = ["anger"]
     trials = make_trials(ratings)
     table = per_image_table(trials, make_manifest(rows), EMOTIONS, ["m1"], min_ratings=1)
-    result = fit_agreement_model(trials, table, "m1", stimulus_intercepts=False)
+    result = fit_agreement_model(trials, table, "m1", stimulus_intercepts=False, subject_slopes=False)
     row = result.coefficients.set_index("term").loc["entropy_z"]
     assert row["estimate"] < 0 and row["p"] < 0.001
     assert result.n_stimuli == 40 and result.n_trials == 480 and result.n_subjects == 12

@@ -21,7 +21,11 @@ EMOTIONS = ["anger", "happiness", "sadness"]
 
 
 def simulated_study(n_per_kind=30, null=False, seed=0):
-    """Boundary faces (split between anger and happiness for observers and model) and clear controls."""
+    """Boundary faces (split between anger and happiness for observers and model) and clear controls.
+
+    Boundary image n and control image n share the noise seed n; three clear catch faces are shown
+    once per 10 trials. Returns the trial table, the manifest and the catch answers.
+    """
     rng = np.random.default_rng(1)
     kinds = ["uncertainty"] * n_per_kind + ["control"] * n_per_kind
     ids = [f"{kind}-{n:03d}" for n, kind in enumerate(kinds)]
@@ -31,24 +35,28 @@ def simulated_study(n_per_kind=30, null=False, seed=0):
     model = np.exp(logits * 0.9) / np.exp(logits * 0.9).sum(axis=1, keepdims=True)
     manifest = pd.DataFrame({c: "" for c in MANIFEST_COLUMNS}, index=range(len(ids)))
     manifest["stimulus_id"], manifest["kind"] = ids, kinds
+    manifest["seed"] = np.tile(np.arange(n_per_kind), 2)
     manifest.loc[:n_per_kind - 1, ["guide_a", "target_i", "target_j"]] = ["net", "anger", "happiness"]
     for k, emotion in enumerate(EMOTIONS):
         manifest[probability_column("net", emotion)] = model[:, k]
     manifest[entropy_column("net")] = entropy_bits(model)
-    design = design_trials(ids, DesignSettings(n_participants=20, trials_per_participant=30, min_ratings_per_stimulus=10))
-    trials = simulate_study(design, pd.DataFrame(logits, index=ids, columns=EMOTIONS), ObserverPopulation(),
-                            seed=seed, null=null).trials
-    return trials, manifest
+    catch_ids = [f"catch-{e}" for e in EMOTIONS]
+    design = design_trials(ids, DesignSettings(n_participants=20, trials_per_participant=30, min_ratings_per_stimulus=10,
+                                               catch_every=10), catch_ids=catch_ids, catch_labels=EMOTIONS)
+    table = pd.DataFrame(np.vstack([logits, 6 * np.eye(3)]), index=ids + catch_ids, columns=EMOTIONS)
+    study = simulate_study(design, table, ObserverPopulation(), seed=seed, null=null)
+    return study.trials, manifest, study.catch
 
 
 def test_study_statistics_find_the_planted_effects_and_write_every_table(tmp_path):
-    trials, manifest = simulated_study()
-    statistics = study_statistics(trials, manifest, EMOTIONS, ["net"], StatsSettings(n_resamples=199))
+    trials, manifest, catch = simulated_study()
+    statistics = study_statistics(trials, manifest, EMOTIONS, ["net"], StatsSettings(n_resamples=199), catch)
     guided = statistics.tables["comparisons"].set_index("kind").loc["guided"]
     assert guided["p_greater"] < 0.001 and guided["rank_biserial"] > 0.5 and guided["ci_low"] > 0
     spearman = statistics.tables["correlations"].set_index("method").loc["spearman"]
     assert spearman["r"] > 0.5 and spearman["p_permutation"] <= 0.01  # the smallest p of 199 permutations
-    assert statistics.tables["mixed_model"].set_index("term").loc["entropy_z", "estimate"] < 0
+    models = statistics.tables["mixed_model"].set_index(["model", "term"])
+    assert models.at[("mixed", "entropy_z"), "estimate"] < 0 and models.at[("image_level", "entropy_z"), "estimate"] < 0
     write_study_statistics(statistics, tmp_path)
     for name in TABLE_FILES.values():
         assert len(pd.read_csv(tmp_path / name)) > 0
@@ -60,8 +68,9 @@ def test_null_observers_show_no_entropy_correlation():
     # A 95 % interval misses 0 in 1 of 20 null studies; over five, at most one may.
     covered = []
     for seed in range(5):
-        trials, manifest = simulated_study(null=True, seed=seed)
-        statistics = study_statistics(trials, manifest, EMOTIONS, ["net"], StatsSettings(n_resamples=199))
+        trials, manifest, catch = simulated_study(null=True, seed=seed)
+        settings = StatsSettings(n_resamples=199, stimulus_intercepts=False, subject_slopes=False)
+        statistics = study_statistics(trials, manifest, EMOTIONS, ["net"], settings, catch)
         spearman = statistics.tables["correlations"].set_index("method").loc["spearman"]
         covered.append(spearman["ci_low"] < 0 < spearman["ci_high"])
     assert sum(covered) >= 4, covered

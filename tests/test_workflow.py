@@ -46,7 +46,7 @@ TINY_CONFIG = {
     "behavior": {
         "design": {"n_participants": 30, "trials_per_participant": 20, "min_ratings_per_stimulus": 2, "catch_every": 10},
         "catch": {"per_emotion": 1},
-        "observers": {"frontend": {"kwargs": {"channels": [8, 16, 16, 16], "stem_width": 8}, "train": {"epochs": 1}}},
+        "observers": {"frontend": {"train": {"epochs": 1}}, "swapped_frontend": {"train": {"epochs": 1}}},
         "power": {"participants": [6, 12], "trials_per_participant": [20], "n_simulations": 2, "n_resamples": 99},
     },
     "stats": {"min_ratings": 2, "n_resamples": 199},
@@ -234,16 +234,19 @@ def check_behavior(behavior: Path, config: dict) -> None:
 
 
 def check_statistics(stats: Path) -> None:
-    """Every table of both analyses exists, and the summary counts every stimulus."""
+    """Every table of the three analyses exists, the summary counts every stimulus, the front-ends are compared."""
     from varemotion.stats.study import TABLE_FILES
 
-    for analysis in ("study", "null"):
+    for analysis in ("study", "null", "swapped"):
         for name in [*TABLE_FILES.values(), "mixed_model.txt", "summary.json"]:
             assert (stats / analysis / name).stat().st_size > 0
         summary = json.loads((stats / analysis / "summary.json").read_text())
         per_image = pd.read_csv(stats / analysis / "per_image.csv")
         assert summary["images"]["n_images"] == len(per_image) > 0
         assert {"resnet", "cspdarknet"} == set(pd.read_csv(stats / analysis / "correlations.csv")["classifier"])
+        assert summary["slip_rate"]["source"] == "catch" and summary["min_ratings"] == TINY_CONFIG["stats"]["min_ratings"]
+    comparison = pd.read_csv(stats / "frontend_comparison.csv")
+    assert set(comparison["analysis"]) == {"study", "swapped"}
 
 
 def check_alignment(alignment: Path) -> None:
@@ -256,7 +259,13 @@ def check_alignment(alignment: Path) -> None:
     individual = json.loads((alignment / "individual" / "history.json").read_text())
     assert len(individual["subjects"]) == TINY_CONFIG["behavior"]["design"]["n_participants"]
     accuracy = pd.read_csv(alignment / "evaluation" / "accuracy.csv")
-    assert list(accuracy.columns) == ACCURACY_COLUMNS and accuracy["accuracy"].between(0, 1).all()
+    assert list(accuracy.columns) == ACCURACY_COLUMNS and accuracy["accuracy"].dropna().between(0, 1).all()
+    assert "holdout_stimuli" in set(accuracy["evaluation"])
+    holdout = set(pd.read_csv(alignment.parents[1] / "behavior" / "holdout.csv")["stimulus_id"])
+    trials = pd.read_csv(alignment.parents[1] / "behavior" / "trials.csv", keep_default_na=False)
+    assert holdout and (trials.loc[trials["stimulus_id"].isin(holdout), "is_train"].astype(str).str.lower() == "false").all()
+    assert set(pd.read_csv(alignment / "evaluation" / "correlations.csv")["images"]) == {"holdout_stimuli", "all_rated"}
+    assert (alignment / "evaluation" / "rho_change.csv").exists() and (alignment / "manipulation" / "pairs.csv").exists()
     assert set(accuracy["model"]) == {"base", "group", "group_soft", "individual"}
     summary = json.loads((alignment / "evaluation" / "summary.json").read_text())
     assert summary["tests"]["individual_vs_group"]["n"] == len(individual["subjects"])
@@ -293,6 +302,7 @@ def check_xai(xai: Path, test) -> None:
     assert len(similarity) == 7 * len(methods) * len(TINY_CONFIG["classifiers"])
     accuracy = pd.read_csv(xai / "people" / "twoafc_accuracy.csv")
     assert set(accuracy["who"]) == {"people", *TINY_CONFIG["classifiers"]} and (accuracy["n"] == 4 * 7).all()
+    assert set(accuracy["rule"]) == {"observed", "sample", "argmax"} and (accuracy["n_stimuli"] == 7).all()
 
 
 def check_ratings_source(work: Path, behavior: Path) -> None:
@@ -302,8 +312,9 @@ def check_ratings_source(work: Path, behavior: Path) -> None:
     ratings.to_csv(work / "ratings.csv", index=False)
     before = (work / "ratings.csv").read_bytes()
     column_map = {"subject_id": "participant", "response": "answer", "rt_ms": "rt_ms", "is_train": "is_train"}
-    config = write_config(work, {**TINY_CONFIG, "behavior": {**TINY_CONFIG["behavior"], "source": "ratings", "ratings": {
-        "paths": [str(work / "ratings.csv")], "format": "table", "column_map": column_map}}})
+    config = write_config(work, {**TINY_CONFIG, "stats": {**TINY_CONFIG["stats"], "error_rate": 0.05},
+                                 "behavior": {**TINY_CONFIG["behavior"], "source": "ratings", "ratings": {
+                                     "paths": [str(work / "ratings.csv")], "format": "table", "column_map": column_map}}})
     result = snakemake("--cores", "1", "--configfile", str(config), "--directory", str(work),
                        "results/behavior/trials.csv")
     assert result.returncode == 0, result.stderr[-2000:]

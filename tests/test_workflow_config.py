@@ -30,6 +30,11 @@ UNUSABLE_CONFIGS = [
     ({"xai": {"landmarks": "/nowhere/landmarks.csv"}}, "xai.landmarks: '/nowhere/landmarks.csv' does not exist"),
     ({"behavior": {"observers": {"frontend": {"arch": "nonet"}}}}, "behavior.observers.frontend.arch: 'nonet' is not a timm architecture"),
     ({"behavior": {"observers": {"population": {"confusion_strength_min": 0.9, "confusion_strength_max": 0.2}}}}, "behavior.observers.population: ObserverPopulation: out of range: confusion_strength_min"),
+    # A front-end of a guide's family shares its decision boundaries by construction.
+    ({"behavior": {"observers": {"frontend": {"arch": "resnet18"}}}}, "behavior.observers.frontend.arch: 'resnet18' is of the 'resnet' family, like the guide classifiers.resnet ('resnet10t')"),
+    ({"behavior": {"observers": {"swapped_frontend": {"arch": "cs3darknet_focus_m"}}}}, "behavior.observers.swapped_frontend.arch: 'cs3darknet_focus_m' is of the 'cspnet' family"),
+    ({"behavior": {"observers": {"frontend": {"arch": "regnety_002"}, "swapped_frontend": {"arch": "regnetx_004"}}}}, "like behavior.observers.frontend ('regnety_002')"),
+    ({"behavior": {"source": "ratings", "ratings": {"paths": [str(REPO / "config" / "config.yaml")]}}}, "stats.error_rate is null"),
 ]
 
 
@@ -52,7 +57,26 @@ def test_config_the_workflow_cannot_use_is_named(tmp_path, config, message):
     assert message in str(caught.value)
 
 
-@pytest.mark.parametrize(("config", "message"), [SCHEMA_ERRORS[0], UNUSABLE_CONFIGS[0], UNUSABLE_CONFIGS[-1]])
+def test_a_front_end_of_a_guides_family_needs_the_explicit_override(tmp_path):
+    from varemotion.config import check_config, load_schema
+
+    config = in_process_config(tmp_path, {"behavior": {"observers": {"frontend": {"arch": "resnet18"},
+                                                                      "allow_guide_family": True}}})
+    check_config(config, load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml"))
+
+
+@pytest.mark.parametrize("format", ["jspsych", "sqlite", "jatos"])
+def test_ratings_with_catch_trials_need_no_configured_slip_rate(tmp_path, format):
+    from varemotion.behavior.records import RECORD_FORMATS
+    from varemotion.config import CATCH_FORMATS, check_config, load_schema
+
+    assert set(CATCH_FORMATS) == set(RECORD_FORMATS)
+    ratings = {"format": format, "paths": [str(REPO / "config" / "config.yaml")]}
+    config = in_process_config(tmp_path, {"behavior": {"source": "ratings", "ratings": ratings}})
+    check_config(config, load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml"))
+
+
+@pytest.mark.parametrize(("config", "message"), [SCHEMA_ERRORS[0], UNUSABLE_CONFIGS[0], UNUSABLE_CONFIGS[13]])
 def test_bad_config_stops_the_workflow_before_any_job(tmp_path, config, message):
     result = snakemake("--dry-run", "--configfile", str(write_config(tmp_path, config)), "--directory", str(tmp_path))
     assert result.returncode != 0

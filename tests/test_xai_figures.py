@@ -219,3 +219,11 @@ def test_figures_save_as_png_and_pdf(tmp_path):
         save_figure(figure, tmp_path / f"{name}.png", tmp_path / f"{name}.pdf", dpi=50)
         assert (tmp_path / f"{name}.png").stat().st_size > 1000
         assert (tmp_path / f"{name}.pdf").stat().st_size > 1000
+
+
+def test_twoafc_figure_draws_the_models_under_one_decision_rule():
+    both = pd.concat([_twoafc().assign(rule="sample"),
+                      _twoafc().assign(rule="argmax", correct=[90, 340, 80]).query("who != 'people'")])
+    both["accuracy"] = both["correct"] / both["n"]
+    assert [round(p.get_height(), 9) for p in twoafc_figure(both).axes[0].patches] == [85.0, 70.0, 55.0]
+    assert [round(p.get_height(), 9) for p in twoafc_figure(both, "argmax").axes[0].patches] == [85.0, 90.0, 80.0]

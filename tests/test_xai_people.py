@@ -14,13 +14,13 @@ from varemotion.data import DataError
 from varemotion.xai.attention import (
     CLICK_COLUMNS,
     attention_maps,
-    map_similarity,
     read_clicks,
     reveal_density,
     reveal_mask,
     simulate_clicks,
     trials_per_image,
 )
+from varemotion.xai.similarity import map_similarity, shuffled_similarity
 from varemotion.xai.twoafc import (
     TWOAFC_COLUMNS,
     design_twoafc,
@@ -28,6 +28,7 @@ from varemotion.xai.twoafc import (
     percent_correct,
     read_twoafc,
     simulate_twoafc,
+    target_share,
 )
 
 EMOTIONS = ("anger", "happiness", "sadness")
@@ -283,17 +284,28 @@ def test_map_similarity_auc_with_a_binary_human_map():
 
 # Two-alternative forced choice.
 
-def test_model_twoafc_picks_the_more_probable_option():
+def test_model_twoafc_argmax_picks_the_more_probable_option():
     probabilities = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.2, 0.4, 0.4]])
     trials = pd.DataFrame({"subject_id": ["a", "a", "b", "b"], "stimulus_id": ["s1", "s2", "s2", "s1"],
                            "target": ["anger", "happiness", "happiness", "anger"],
                            "foil": ["happiness", "sadness", "anger", "sadness"]}, index=[10, 11, 12, 13])
-    answers = model_twoafc(probabilities, trials, STIMULI, EMOTIONS)
+    answers = model_twoafc(probabilities, trials, STIMULI, EMOTIONS, rule="argmax")
     assert answers.tolist() == ["anger", "sadness", "happiness", "anger"]
     assert answers.index.tolist() == [10, 11, 12, 13]
     tie = trials.assign(stimulus_id="s3", target="happiness", foil="sadness")
-    picks = pd.concat([model_twoafc(probabilities, tie, STIMULI, EMOTIONS, seed=s) for s in range(20)])
+    picks = pd.concat([model_twoafc(probabilities, tie, STIMULI, EMOTIONS, seed=s, rule="argmax") for s in range(20)])
     assert set(picks) == {"happiness", "sadness"}
+
+
+def test_models_answer_by_the_rule_people_answer_by():
+    """Guards against models scored by argmax while simulated people sample: both sample by default."""
+    probabilities = np.array([[0.6, 0.4, 0.0], [0.0, 1.0, 0.0], [0.5, 0.5, 0.0]])
+    trials = pd.DataFrame({"subject_id": "a", "stimulus_id": ["s1"] * 2000, "target": "anger", "foil": "happiness"})
+    answers = model_twoafc(probabilities, trials, STIMULI, EMOTIONS, seed=0)
+    assert (answers == "anger").mean() == pytest.approx(0.6, abs=0.03)  # argmax would say anger every time
+    expected = target_share(probabilities, trials, STIMULI, EMOTIONS)
+    row = percent_correct(trials.assign(response=answers), "m", rule="sample", expected=expected, n_resamples=99)
+    assert row["expected"] == pytest.approx(0.6) and row["rule"] == "sample"
 
 
 def test_design_twoafc():
@@ -330,12 +342,32 @@ def test_simulate_twoafc_sharp_and_flat():
     assert percent_correct(shuffled, "reversed")["accuracy"] > 0.99
 
 
-def test_percent_correct_wilson():
-    trials = pd.DataFrame({"target": ["anger"] * 10, "response": ["anger"] * 8 + ["sadness"] * 2})
-    result = percent_correct(trials, "people")
-    z, n, p = 1.959963984540054, 10, 0.8
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    assert result["who"] == "people" and result["n"] == 10 and result["correct"] == 8 and result["accuracy"] == 0.8
-    assert result["ci_low"] == pytest.approx(centre - half) and result["ci_high"] == pytest.approx(centre + half)
-    assert result["ci_low"] == pytest.approx(0.4902, abs=1e-4) and result["ci_high"] == pytest.approx(0.9433, abs=1e-4)
+def test_percent_correct_resamples_the_stimuli_not_the_trials():
+    """Guards against a Wilson interval over subjects × stimuli, each face counted once per subject."""
+    correct_faces = np.arange(10) < 8  # a model that gets 8 of 10 faces right, for each of 20 subjects
+    trials = pd.DataFrame({"stimulus_id": np.tile([f"s{i}" for i in range(10)], 20), "target": "anger",
+                           "response": np.where(np.tile(correct_faces, 20), "anger", "sadness")})
+    result = percent_correct(trials, "m", rule="argmax", n_resamples=999)
+    assert (result["n"], result["n_stimuli"], result["correct"], result["accuracy"]) == (200, 10, 160, 0.8)
+    wilson_width = 0.8498 - 0.7392  # Wilson 95 % for 160 of 200
+    assert result["ci_high"] - result["ci_low"] > 2 * wilson_width
+    assert result["ci_low"] < 0.8 < result["ci_high"]
+
+
+def test_map_similarity_within_the_face_and_against_shuffled_faces():
+    """Guards the face-mask restriction and the baseline of other faces of the same emotion."""
+    rng = np.random.default_rng(0)
+    masks = np.zeros((4, 10, 10), bool)
+    masks[:, 2:8, 2:8] = True
+    human = rng.random((4, 10, 10))
+    model = human + rng.normal(0, 0.05, human.shape)
+    model[~masks] = 0.0  # outside the face the model map says nothing: the whole image would look less alike
+    ids = ["a", "b", "c", "d"]
+    inside = map_similarity(model, human, ids, masks=masks)
+    whole = map_similarity(model, human, ids)
+    assert (inside["spearman"] > 0.95).all() and (whole["spearman"] < inside["spearman"]).all()
+    baseline = shuffled_similarity(model, human, ids, labels=[0, 0, 1, 1], masks=masks)
+    assert baseline["n_shuffled"].tolist() == [1, 1, 1, 1]
+    assert (baseline["spearman_shuffled"].abs() < 0.5).all()
+    alone = shuffled_similarity(model, human, ids, labels=[0, 1, 2, 3], masks=masks)
+    assert alone["spearman_shuffled"].isna().all()

@@ -94,14 +94,20 @@ def test_simulated_people_compared_with_models(synthetic, tmp_path):
     run_saliency(weights, test, images, tmp_path / "maps.npz", "people", 0, SETTINGS)
     out = {"attention": tmp_path / "attention.npz", "similarity": tmp_path / "similarity.csv",
            "twoafc_accuracy": tmp_path / "accuracy.csv", "summary": tmp_path / "summary.json"}
-    run_attention_comparison([tmp_path / "maps.npz"], images, clicks, twoafc, out, ["net"], SETTINGS["methods"])
-    accuracy = pd.read_csv(out["twoafc_accuracy"]).set_index("who")
+    resampling = {"n_resamples": 99, "confidence": 0.95, "seed": 0}
+    run_attention_comparison([tmp_path / "maps.npz"], images, clicks, twoafc, out, ["net"], SETTINGS["methods"],
+                             resampling)
+    accuracy = pd.read_csv(out["twoafc_accuracy"]).set_index(["who", "rule"])
     n_faces = len(np.load(images)["ids"])
-    assert accuracy.loc["people", "n"] == accuracy.loc["net", "n"] == 3 * n_faces
+    assert accuracy.loc[("people", "observed"), "n"] == accuracy.loc[("net", "sample"), "n"] == 3 * n_faces
+    assert accuracy.loc[("net", "argmax"), "n_stimuli"] == n_faces
+    assert np.isfinite(accuracy.loc[("net", "sample"), "expected"])
     similarity = pd.read_csv(out["similarity"])
     assert len(similarity) == n_faces * 4 and set(similarity["method"]) == set(SETTINGS["methods"])
+    assert {"spearman_shuffled", "n_shuffled"} <= set(similarity.columns)
     summary = json.loads(out["summary"].read_text())
     assert {row["who"] for row in summary["twoafc"]} == {"people", "net"}
+    assert all("spearman_excess" in row for row in summary["similarity"])
 
 
 def test_peoples_own_files_are_read_and_a_bad_row_writes_nothing(synthetic, tmp_path):

@@ -11,6 +11,8 @@ from varemotion.emotions import BASIC_EMOTIONS
 
 #: The config key that names each real source's location on disk.
 SOURCE_LOCATIONS = {"ferplus": "root", "fer2013_csv": "path", "imagefolder": "root"}
+#: Rating formats that record catch trials (those of :data:`varemotion.behavior.records.RECORD_FORMATS`).
+CATCH_FORMATS = ("jspsych", "sqlite", "jatos")
 
 
 class ConfigError(ValueError):
@@ -32,10 +34,36 @@ def classifier_train_settings(config: dict, name: str, schema: dict) -> dict:
     return _train_settings(config, config["classifiers"][name].get("train", {}), schema, f"classifiers.{name}.train")
 
 
-def frontend_train_settings(config: dict, schema: dict) -> dict:
-    """The shared `train` settings with the observer front-end's overrides, validated."""
-    frontend = config["behavior"]["observers"]["frontend"]
-    return _train_settings(config, frontend["train"], schema, "behavior.observers.frontend.train")
+#: The observers' front-ends: the one the simulated participants use, and the swapped one of the control analysis.
+FRONTENDS = {"frontend": "frontend", "frontend_swapped": "swapped_frontend"}
+
+
+def frontend_train_settings(config: dict, schema: dict, key: str = "frontend") -> dict:
+    """The shared `train` settings with one observer front-end's overrides (``behavior.observers.<key>``), validated."""
+    frontend = config["behavior"]["observers"][key]
+    return _train_settings(config, frontend["train"], schema, f"behavior.observers.{key}.train")
+
+
+def arch_family(arch: str) -> str:
+    """The family of a timm architecture: the timm module that defines it (resnet10t and resnet18: 'resnet')."""
+    import timm
+
+    for module in timm.list_modules():
+        if timm.models.is_model_in_modules(arch, [module]):
+            return module
+    return arch
+
+
+def _check_frontend_family(config: dict, key: str, taken: dict[str, str]) -> str:
+    """Raise ConfigError when the front-end's family is one of ``taken`` (family → whose); return its family."""
+    arch = config["behavior"]["observers"][key]["arch"]
+    family = arch_family(arch)
+    if family in taken:
+        raise ConfigError(
+            f"behavior.observers.{key}.arch: {arch!r} is of the {family!r} family, like {taken[family]}: "
+            "simulated people would share its decision boundaries by construction. Choose an architecture of "
+            f"another family than {sorted(set(taken))}, or set behavior.observers.allow_guide_family: true")
+    return family
 
 
 def check_config(config: dict, schema: dict) -> None:
@@ -144,11 +172,21 @@ def _check_behavior(config: dict, schema: dict) -> None:
     from varemotion.behavior.simulation import ObserverPopulation
 
     behavior = config["behavior"]
-    arch = behavior["observers"]["frontend"]["arch"]
-    if not timm.is_model(arch):
-        raise ConfigError(f"behavior.observers.frontend.arch: {arch!r} is not a timm architecture; "
-                          "expected a name listed by timm.list_models()")
-    frontend_train_settings(config, schema)
+    observers = behavior["observers"]
+    keys = ["frontend"] + (["swapped_frontend"] if observers["swapped_frontend"]["enabled"] else [])
+    for key in keys:
+        arch = observers[key]["arch"]
+        if not timm.is_model(arch):
+            raise ConfigError(f"behavior.observers.{key}.arch: {arch!r} is not a timm architecture; "
+                              "expected a name listed by timm.list_models()")
+        frontend_train_settings(config, schema, key)
+    guides = {} if observers["allow_guide_family"] else {
+        arch_family(spec["arch"]): f"the guide classifiers.{name} ({spec['arch']!r})"
+        for name, spec in config["classifiers"].items()}
+    family = _check_frontend_family(config, "frontend", guides)
+    if "swapped_frontend" in keys:
+        _check_frontend_family(config, "swapped_frontend",
+                               guides | {family: f"behavior.observers.frontend ({observers['frontend']['arch']!r})"})
     try:
         ObserverPopulation(**behavior["observers"]["population"])
     except ValueError as error:
@@ -160,6 +198,9 @@ def _check_behavior(config: dict, schema: dict) -> None:
         for path in ratings["paths"]:
             if not Path(path).is_file():
                 raise ConfigError(f"behavior.ratings.paths: {path!r} does not exist or is not a file")
+        if ratings["format"] not in CATCH_FORMATS and config["stats"]["error_rate"] is None:
+            raise ConfigError(f"stats.error_rate is null (estimate the slip rate from catch trials), but "
+                              f"{ratings['format']!r} rating files have no catch trials; give a rate such as 0.05")
     choices = ratings["choices"]
     if choices is not None and sorted(choices) != sorted(config["data"]["emotions"]):
         raise ConfigError(f"behavior.ratings.choices: {choices} must list the emotions {config['data']['emotions']} "

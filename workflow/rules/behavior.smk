@@ -29,6 +29,7 @@ rule trial_design:
     output:
         design="results/behavior/design.csv",
         summary="results/behavior/design_summary.json",
+        holdout="results/behavior/holdout.csv",
     log:
         "results/logs/behavior/trial_design.log",
     params:
@@ -61,18 +62,20 @@ rule train_observer_frontend:
     input:
         unpack(observer_splits),
     output:
-        weights="results/behavior/frontend/weights.pt",
-        config="results/behavior/frontend/config.json",
-        metrics="results/behavior/frontend/metrics.json",
+        weights="results/behavior/{frontend}/weights.pt",
+        config="results/behavior/{frontend}/config.json",
+        metrics="results/behavior/{frontend}/metrics.json",
     log:
-        "results/logs/behavior/train_observer_frontend.log",
+        "results/logs/behavior/train_observer_{frontend}.log",
+    wildcard_constraints:
+        frontend="frontend|frontend_swapped",
     params:
         torch_threads=TORCH_THREADS,
-        arch=config["behavior"]["observers"]["frontend"]["arch"],
-        kwargs=config["behavior"]["observers"]["frontend"]["kwargs"],
+        arch=lambda w: frontend_config(w)["arch"],
+        kwargs=lambda w: frontend_config(w)["kwargs"],
         init_weights=None,
-        train=observer_train_settings(),
-        checkpoint="results/checkpoints/behavior/frontend.pt",
+        train=lambda w: observer_train_settings(w),
+        checkpoint=lambda w: f"results/checkpoints/behavior/{w.frontend}.pt",
     # Reusable across workflows with `--cache` (so it has no benchmark file: a cache hit could not fill it).
     cache: True
     threads: TORCH_THREADS
@@ -87,13 +90,15 @@ rule train_observer_frontend:
 
 rule observer_logits:
     input:
-        frontend="results/behavior/frontend/weights.pt",
+        frontend="results/behavior/{frontend}/weights.pt",
         stimuli="results/stimuli/images.npz",
         catch="results/behavior/catch/images.npz",
     output:
-        "results/behavior/frontend/logits.csv",
+        "results/behavior/{frontend}/logits.csv",
     log:
-        "results/logs/behavior/observer_logits.log",
+        "results/logs/behavior/observer_logits_{frontend}.log",
+    wildcard_constraints:
+        frontend="frontend|frontend_swapped",
     threads: 1
     conda:
         "../../envs/varemotion.yaml"
@@ -104,7 +109,7 @@ rule observer_logits:
 rule simulate_participants:
     input:
         design="results/behavior/design.csv",
-        logits="results/behavior/frontend/logits.csv",
+        logits=lambda w: f"results/behavior/{'frontend_swapped' if w.variant == 'simulated_swapped' else 'frontend'}/logits.csv",
     output:
         trials="results/behavior/{variant}/trials.csv",
         catch="results/behavior/{variant}/catch.csv",
@@ -113,7 +118,7 @@ rule simulate_participants:
     log:
         "results/logs/behavior/{variant}.log",
     wildcard_constraints:
-        variant="simulated|simulated_null",
+        variant="simulated|simulated_null|simulated_swapped",
     params:
         emotions=config["data"]["emotions"],
         population=config["behavior"]["observers"]["population"],
@@ -130,6 +135,7 @@ rule ingest_ratings:
     input:
         ratings=config["behavior"]["ratings"]["paths"],
         manifest="results/stimuli/manifest.csv",
+        holdout="results/behavior/holdout.csv",
     output:
         trials="results/behavior/ratings/trials.csv",
         catch="results/behavior/ratings/catch.csv",
@@ -142,6 +148,9 @@ rule ingest_ratings:
         column_map=config["behavior"]["ratings"]["column_map"],
         choices=config["behavior"]["ratings"]["choices"],
         min_catch_accuracy=config["behavior"]["ratings"]["min_catch_accuracy"],
+        # Rating files without is_train get the design's training rule.
+        train_fraction=config["behavior"]["design"]["train_fraction"],
+        seed=config["behavior"]["design"]["seed"],
     threads: 1
     conda:
         "../../envs/varemotion.yaml"
@@ -190,6 +199,7 @@ rule experiment:
 
 rule power_analysis:
     input:
+        unpack(power_alignment_inputs),
         manifest="results/stimuli/manifest.csv",
         logits="results/behavior/frontend/logits.csv",
     output:
@@ -203,6 +213,9 @@ rule power_analysis:
         classifiers=CLASSIFIERS,
         population=config["behavior"]["observers"]["population"],
         power=config["behavior"]["power"],
+        stats=config["stats"],
+        individual=alignment_settings("individual"),
+        validation_fraction=config["alignment"]["validation_fraction"],
     threads: 1
     conda:
         "../../envs/varemotion.yaml"

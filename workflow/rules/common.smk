@@ -5,6 +5,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from varemotion.config import (
+    FRONTENDS,
     SOURCE_LOCATIONS,
     ConfigError,
     check_config,
@@ -59,8 +60,12 @@ wildcard_constraints:
 
 
 def dataset_splits(wildcards=None):
-    """The train/val/test files of the data set the study uses."""
-    return {split: f"results/data/{SOURCE}/{split}.npz" for split in SPLITS}
+    """The train/val/test files the study uses: a real source's training and validation faces
+    without those set aside for the observers' front-end."""
+    if SOURCE == "synthetic":
+        return {split: f"results/data/{SOURCE}/{split}.npz" for split in SPLITS}
+    return {"train": f"results/data/{SOURCE}/guides/train.npz", "val": f"results/data/{SOURCE}/guides/val.npz",
+            "test": f"results/data/{SOURCE}/test.npz"}
 
 
 def source_location(source, *parts):
@@ -73,22 +78,39 @@ def train_settings(wildcards):
 
 
 def observer_splits(wildcards=None):
-    """What the observer front-end learns from: its own synthetic faces, else the study's splits."""
+    """What the observers' front-ends learn from: faces the guides never saw (their own synthetic
+    faces, or a real source's faces set aside for them), tested on the study's test split."""
     if SOURCE == "synthetic":
         return {split: f"results/data/synthetic_observer/{split}.npz" for split in SPLITS}
-    return dataset_splits()
+    return {"train": f"results/data/{SOURCE}/observer/train.npz", "val": f"results/data/{SOURCE}/observer/val.npz",
+            "test": f"results/data/{SOURCE}/test.npz"}
 
 
-def observer_train_settings():
-    return frontend_train_settings(config, CONFIG_SCHEMA)
+def frontend_config(wildcards):
+    """The config section of one observers' front-end (`frontend` or the swapped one)."""
+    return config["behavior"]["observers"][FRONTENDS[wildcards.frontend]]
+
+
+def observer_train_settings(wildcards):
+    return frontend_train_settings(config, CONFIG_SCHEMA, FRONTENDS[wildcards.frontend])
 
 
 STATISTICS_FIGURES = ("entropy_scatter", "boundary_control", "outcomes")
 
 
+#: The simulated variant behind each analysis other than the study's own trial table.
+ANALYSIS_VARIANTS = {"null": "simulated_null", "swapped": "simulated_swapped"}
+
+
 def analysis_trials(analysis):
-    """The trial table of an analysis: the study's, or the null variant of the simulated participants."""
-    return "results/behavior/trials.csv" if analysis == "study" else "results/behavior/simulated_null/trials.csv"
+    """The trial table of an analysis: the study's, or a variant of the simulated participants."""
+    return "results/behavior/trials.csv" if analysis == "study" else f"results/behavior/{ANALYSIS_VARIANTS[analysis]}/trials.csv"
+
+
+def analysis_catch(analysis):
+    """The catch answers of the analysis's participants (for the slip rate)."""
+    variant = BEHAVIOR_SOURCE if analysis == "study" else ANALYSIS_VARIANTS[analysis]
+    return f"results/behavior/{variant}/catch.csv"
 
 
 def figure(name):
@@ -174,6 +196,14 @@ def realism_report_inputs(wildcards=None):
 def alignment_settings(level):
     """One level's fine-tuning settings (group or individual) with the stage's seed."""
     return {**config["alignment"][level], "seed": config["alignment"]["seed"]}
+
+
+def power_alignment_inputs(wildcards=None):
+    """With `behavior.power.individual_vs_group`: the group model of the first aligned classifier and its data."""
+    if not config["behavior"]["power"]["individual_vs_group"]:
+        return {}
+    return {"group": f"results/alignment/{ALIGNED[0]}/group/weights.pt", "stimuli": "results/stimuli/images.npz",
+            "train": dataset_splits()["train"]}
 
 
 def alignment_models(wildcards):
@@ -281,6 +311,8 @@ def get_final_outputs():
     for analysis in analyses:
         outputs.append(f"results/stats/{analysis}/summary.json")
         outputs += [f for name in STATISTICS_FIGURES for f in figure(f"{name}_{analysis}")]
+    if BEHAVIOR_SOURCE == "simulated" and config["behavior"]["observers"]["swapped_frontend"]["enabled"]:
+        outputs.append("results/stats/frontend_comparison.csv")
     if SOURCE == "ferplus":
         outputs.append("results/stats/ferplus_votes/correlations.csv")
     return outputs + alignment_outputs() + xai_outputs()

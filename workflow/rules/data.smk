@@ -1,4 +1,6 @@
-# Data sets: each source becomes results/data/<source>/{train,val,test}.npz.
+# Data sets: each source becomes results/data/<source>/{train,val,test}.npz. A real source's
+# training and validation faces are then split between the guides (guides/) and the observers'
+# front-end (observer/), so that the front-end never learns the guides' faces.
 
 
 rule synthetic_dataset:
@@ -81,3 +83,28 @@ rule imagefolder_dataset:
         "../../envs/varemotion.yaml"
     script:
         "../scripts/imagefolder_dataset.py"
+
+
+rule observer_faces:
+    input:
+        train="results/data/{source}/train.npz",
+        val="results/data/{source}/val.npz",
+    output:
+        guides_train="results/data/{source}/guides/train.npz",
+        guides_val="results/data/{source}/guides/val.npz",
+        observer_train="results/data/{source}/observer/train.npz",
+        observer_val="results/data/{source}/observer/val.npz",
+    log:
+        "results/logs/data/{source}_observer_faces.log",
+    wildcard_constraints:
+        source="ferplus|fer2013_csv|imagefolder",
+    params:
+        share=config["behavior"]["observers"]["frontend"]["data_share"],
+        seed=config["behavior"]["observers"]["frontend"]["data_seed"],
+    threads: 1
+    resources:
+        mem_mb=4000,
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/observer_faces.py"

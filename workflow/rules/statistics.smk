@@ -1,14 +1,17 @@
 # Statistics: the per-image table and the tests of the study, on the trial table (analysis
-# "study") and, with simulated participants, on the null variant (analysis "null").
+# "study") and, with simulated participants, on the null variant (analysis "null") and on
+# observers with the other front-end (analysis "swapped").
 
 
 rule study_statistics:
     input:
         trials=lambda w: analysis_trials(w.analysis),
+        catch=lambda w: analysis_catch(w.analysis),
         manifest="results/stimuli/manifest.csv",
     output:
         per_image=report("results/stats/{analysis}/per_image.csv", caption="../report/per_image.rst", category="Entropy statistics"),
         correlations=report("results/stats/{analysis}/correlations.csv", caption="../report/correlations.rst", category="Entropy statistics"),
+        correlations_within="results/stats/{analysis}/correlations_within.csv",
         entropy_by_kind="results/stats/{analysis}/entropy_by_kind.csv",
         comparisons="results/stats/{analysis}/comparisons.csv",
         outcomes="results/stats/{analysis}/outcomes.csv",
@@ -21,7 +24,7 @@ rule study_statistics:
     benchmark:
         "results/benchmarks/stats/{analysis}.tsv"
     wildcard_constraints:
-        analysis="study|null",
+        analysis="study|null|swapped",
     params:
         emotions=config["data"]["emotions"],
         classifiers=CLASSIFIERS,
@@ -31,6 +34,23 @@ rule study_statistics:
         "../../envs/varemotion.yaml"
     script:
         "../scripts/study_statistics.py"
+
+
+rule frontend_comparison:
+    input:
+        study="results/stats/study/summary.json",
+        swapped="results/stats/swapped/summary.json",
+    output:
+        report("results/stats/frontend_comparison.csv", caption="../report/frontend_comparison.rst", category="Entropy statistics"),
+    log:
+        "results/logs/stats/frontend_comparison.log",
+    params:
+        analyses=["study", "swapped"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/compare_analyses.py"
 
 
 rule ferplus_vote_statistics:

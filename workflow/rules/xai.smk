@@ -111,6 +111,7 @@ rule attention_comparison:
     params:
         classifiers=EXPLAINED,
         methods=XAI_METHODS,
+        resampling={key: config["stats"][key] for key in ("n_resamples", "confidence", "seed")},
     threads: 1
     conda:
         "../../envs/varemotion.yaml"

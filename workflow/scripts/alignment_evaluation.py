@@ -1,17 +1,18 @@
-"""Score base, group and individual models on the held-out trials; planted-bias recovery when simulated."""
+"""Score base, group and individual models on the held-out trials and stimuli; planted-bias recovery when simulated."""
 
 import json
 from pathlib import Path
 
-from varemotion.alignment.stage import run_evaluation
+from varemotion.alignment.stage import EvaluationInputs, run_evaluation
 from varemotion.logs import log_to_file
 
 
 def main(input, params, output):
     models = {name: input[name] for name in ("base", "group", "group_soft")}
-    summary = run_evaluation(models, input["individual"], input["stimuli"], input["trials"], input["test"],
-                             Path(output["summary"]).parent, params["stats"], params["validation_fraction"],
-                             params["seed"], observers_path=input.get("observers"))
+    files = EvaluationInputs(stimuli=input["stimuli"], trials=input["trials"], manifest=input["manifest"],
+                             holdout=input["holdout"], test=input["test"], observers=input.get("observers"))
+    summary = run_evaluation(models, input["individual"], files, Path(output["summary"]).parent, params["stats"],
+                             params["validation_fraction"], params["seed"])
     print(json.dumps(summary["tests"], indent=2, default=str))
 
 

@@ -1,4 +1,4 @@
-"""Human attention maps against the models' maps, and 2AFC accuracy of people and models."""
+"""Human attention maps against the models' maps (within the face, and against other faces), and 2AFC accuracy."""
 
 from varemotion.logs import log_to_file
 from varemotion.xai.people_stage import run_attention_comparison
@@ -6,7 +6,7 @@ from varemotion.xai.people_stage import run_attention_comparison
 
 def main(input, params, output):
     run_attention_comparison(list(input["maps"]), input["images"], input["clicks"], input["twoafc"], output,
-                             params["classifiers"], params["methods"])
+                             params["classifiers"], params["methods"], params["resampling"])
 
 
 log_to_file(snakemake.log[0])

@@ -8,7 +8,7 @@ from varemotion.logs import log_to_file
 
 def main(input, params, output, gpus):
     run_group(input["base"], input["stimuli"], input["trials"], input["train"], Path(output["weights"]).parent,
-              params["settings"], params["soft"], params["validation_fraction"], gpus)
+              params["settings"], params["soft"], params["validation_fraction"], gpus, input["holdout"])
 
 
 log_to_file(snakemake.log[0])

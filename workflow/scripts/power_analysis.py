@@ -7,7 +7,24 @@ from varemotion.behavior.frontend import read_logits
 from varemotion.behavior.simulated_study import population_from_config
 from varemotion.logs import log_to_file
 from varemotion.stats.power import PowerSettings, power_analysis
+from varemotion.stats.study import StatsSettings
 from varemotion.stimuli import read_manifest
+
+
+def individual_test(input, params):
+    """The alignment stage's individual-vs-group test, when the config asks for it."""
+    if "group" not in input.keys():
+        return None
+    from varemotion.alignment.power import individual_vs_group
+    from varemotion.data import load_split
+    from varemotion.data.splits import images_to_float
+    from varemotion.models.classifier import load_classifier
+    from varemotion.stimuli import read_stimulus_images
+
+    ids, images = read_stimulus_images(input["stimuli"])
+    split = load_split(input["train"])
+    return individual_vs_group(load_classifier(input["group"]), ids, images_to_float(images), split.images_float(),
+                               split.labels, params["individual"], params["validation_fraction"])
 
 
 def main(input, params, output):
@@ -18,6 +35,7 @@ def main(input, params, output):
         population_from_config(params["population"]),
         PowerSettings(tuple(settings["participants"]), tuple(settings["trials_per_participant"]),
                       settings["n_simulations"], settings["alpha"], settings["n_resamples"], settings["seed"]),
+        StatsSettings(**params["stats"]), extra_tests=individual_test(input, params),
     )
     print(table.to_string(index=False))
     write_atomically(output[0], lambda h: table.to_csv(h, index=False, float_format="%.6g"))

@@ -1,23 +1,27 @@
-"""Assign the stimuli and catch faces to participants: the trial design and its summary."""
+"""Assign the stimuli and catch faces to participants: the trial design, its summary and the held-out stimuli."""
 
 import json
 
 from varemotion.atomic import write_atomically
 from varemotion.behavior import DesignSettings, design_summary, design_trials
 from varemotion.behavior.catch import read_catch_table
+from varemotion.behavior.holdout import holdout_stimuli, write_holdout
 from varemotion.logs import log_to_file
 from varemotion.stimuli import read_manifest
 
 
 def main(input, params, output):
-    stimulus_ids = read_manifest(input["manifest"])["stimulus_id"]
+    manifest = read_manifest(input["manifest"])
     catch = read_catch_table(input["catch"])
-    design = design_trials(stimulus_ids, DesignSettings(**params["design"]), catch_ids=catch["catch_id"],
-                           catch_labels=catch["expected_response"].tolist())
-    summary = design_summary(design)
+    settings = DesignSettings(**params["design"])
+    holdout = holdout_stimuli(manifest, settings.holdout_stimuli, settings.seed)
+    design = design_trials(manifest["stimulus_id"], settings, catch_ids=catch["catch_id"],
+                           catch_labels=catch["expected_response"].tolist(), holdout=holdout["stimulus_id"])
+    summary = design_summary(design) | {"n_holdout_stimuli": len(holdout)}
     print(json.dumps(summary, indent=2))
     write_atomically(output["design"], lambda h: design.to_csv(h, index=False))
     write_atomically(output["summary"], lambda h: h.write(json.dumps(summary, indent=2).encode()))
+    write_holdout(holdout, output["holdout"])
 
 
 log_to_file(snakemake.log[0])

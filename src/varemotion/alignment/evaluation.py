@@ -9,10 +9,11 @@ All accuracies are on trials never used in fitting or model selection (the ``hel
 - on the original test set (does fine-tuning forget the original task?).
 
 Participants compared on pooled trials are those with an individual model, so every model is
-scored on the same trials. The model–human entropy correlation uses every rated image (the
-images are shared between training and held-out trials). With simulated participants,
-:func:`bias_recovery` compares each participant's planted bias with the logit shift their
-individual model learned.
+scored on the same trials. :func:`entropy_correlations` over every rated image is in-sample for
+the fine-tuned models (their training images are among them); the evaluation on the stimuli
+held out for everyone is in :mod:`varemotion.alignment.holdout_evaluation`. With simulated
+participants, :func:`bias_recovery` compares each participant's planted effective bias τ_s·b_s
+(the shift of their logits) with the logit shift their individual model learned.
 """
 
 from __future__ import annotations
@@ -27,25 +28,28 @@ from statsmodels.stats.proportion import proportion_confint
 
 from varemotion.alignment.trials import HumanTrials, response_counts
 from varemotion.behavior.simulation import BIAS_PREFIX
-from varemotion.entropy import entropy_bits
+from varemotion.entropy import count_entropy_bits, entropy_bits
+from varemotion.stats.clusters import cluster_bootstrap, weighted_pearson
 from varemotion.stats.correlation import entropy_correlation
-from varemotion.stats.images import response_shares
 
 MODELS = ("base", "group", "group_soft", "individual")
 TERTILES = ("entropy_low", "entropy_middle", "entropy_high")
 ACCURACY_COLUMNS = ["evaluation", "model", "accuracy", "ci_low", "ci_high", "n"]
 
 
-def human_entropy(human: HumanTrials, n_images: int) -> tuple[np.ndarray, np.ndarray]:
+def human_entropy(human: HumanTrials, n_images: int, estimator: str = "plugin") -> tuple[np.ndarray, np.ndarray]:
     """Each image's number of ratings and response entropy (bits; NaN when unrated), over all trials."""
     counts = response_counts(human.table, n_images, len(human.emotions))
-    return counts.sum(axis=1), response_shares(counts)[1]
+    return counts.sum(axis=1), count_entropy_bits(counts, estimator)
 
 
 def entropy_tertiles(entropy: np.ndarray, images: np.ndarray) -> np.ndarray:
-    """The tertile (low/middle/high) of each image in ``images``, cut over the distinct images (ties by order)."""
+    """The tertile (low/middle/high) of each image in ``images``, cut over the distinct images.
+
+    Images of equal entropy share their average rank and so their tertile, whatever their order.
+    """
     distinct = np.unique(images)
-    ranks = pd.Series(entropy[distinct]).rank(method="first").to_numpy()
+    ranks = scipy.stats.rankdata(entropy[distinct], method="average")
     label = np.asarray(TERTILES, dtype=object)[np.minimum((3 * (ranks - 1) / len(distinct)).astype(int), 2)]
     return pd.Series(label, index=distinct).reindex(images).to_numpy()
 
@@ -129,34 +133,55 @@ def paired_test(better: pd.Series, worse: pd.Series) -> dict:
     return result
 
 
-def entropy_correlations(probabilities: Mapping[str, np.ndarray], entropy: np.ndarray, n_ratings: np.ndarray,
-                         min_ratings: int, n_resamples: int, confidence: float, seed: int) -> pd.DataFrame:
-    """Spearman ρ of each model's entropy with human entropy over images with ≥ ``min_ratings`` ratings."""
-    keep = n_ratings >= min_ratings
+def entropy_correlations(probabilities: Mapping[str, np.ndarray], entropy: np.ndarray, images: np.ndarray,
+                         clusters: np.ndarray, resampling: dict) -> pd.DataFrame:
+    """Spearman ρ of each model's entropy with human entropy over ``images`` (images 'all_rated': in-sample)."""
     rows = []
     for name, p in probabilities.items():
-        result = entropy_correlation(entropy_bits(p[keep]), entropy[keep], "spearman", n_resamples, confidence, seed)
-        rows.append({"model": name, **result.to_dict()})
+        result = entropy_correlation(entropy_bits(p[images]), entropy[images], "spearman", clusters=clusters,
+                                     **resampling)
+        rows.append({"model": name, "images": "all_rated", **result.to_dict()})
     return pd.DataFrame(rows)
 
 
+def _effective_bias(observers: pd.DataFrame, subjects: Sequence[str], emotions: Sequence[str]) -> np.ndarray:
+    """τ_s · b_s per subject (rows) and emotion, centred over emotions: how far the observer's logits shift."""
+    table = observers.set_index(observers["subject_id"].astype(str)).reindex(list(subjects))
+    shift = np.array(table[[BIAS_PREFIX + e for e in emotions]], dtype=float) * table[["temperature"]].to_numpy(float)
+    return shift - shift.mean(axis=1, keepdims=True)
+
+
 def bias_recovery(observers: pd.DataFrame, subjects: Sequence[str], individual: np.ndarray, group: np.ndarray,
-                  emotions: Sequence[str]) -> tuple[pd.DataFrame, dict]:
-    """Planted bias vs learned logit shift (individual − group, mean over images), both centred over emotions."""
-    planted = observers.set_index(observers["subject_id"].astype(str)).reindex(list(subjects))
-    planted = np.array(planted[[BIAS_PREFIX + e for e in emotions]], dtype=float)
-    planted -= planted.mean(axis=1, keepdims=True)
+                  emotions: Sequence[str], n_resamples: int = 9999, confidence: float = 0.95,
+                  seed: int = 0) -> tuple[pd.DataFrame, dict]:
+    """Planted effective bias τ·b vs learned logit shift (individual − group, mean over images), both centred.
+
+    Within a subject the centred values sum to zero, so the (subject, emotion) pairs are not
+    independent: the p-value permutes which subject's planted biases go with which learned shifts
+    (:func:`scipy.stats.permutation_test`), and the CI resamples subjects.
+    """
+    planted = _effective_bias(observers, subjects, emotions)
     learned = (individual - group[None]).mean(axis=1)
     learned -= learned.mean(axis=1, keepdims=True)
     table = pd.DataFrame({"subject_id": np.repeat(list(subjects), len(emotions)),
                           "emotion": np.tile(list(emotions), len(subjects)),
                           "planted": planted.ravel(), "learned": learned.ravel()})
-    if len(table) < 3:
-        return table, {"r": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "n": len(table)}
-    test = scipy.stats.pearsonr(table["planted"], table["learned"])
-    interval = test.confidence_interval()
-    return table, {"r": float(test.statistic), "ci_low": float(interval.low), "ci_high": float(interval.high),
-                   "p": float(test.pvalue), "n": len(table)}
+    if len(subjects) < 3:
+        return table, {"r": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "n": len(table),
+                       "n_subjects": len(subjects)}
+    x, y = planted.ravel(), learned.ravel()
+
+    def by_subject(a: np.ndarray, b: np.ndarray) -> float:
+        return float(np.corrcoef(planted[a].ravel(), learned[b].ravel())[0, 1])
+
+    subjects_index = np.arange(len(subjects))
+    permutation = scipy.stats.permutation_test((subjects_index, subjects_index), by_subject, vectorized=False,
+                                               permutation_type="pairings", n_resamples=n_resamples,
+                                               rng=np.random.default_rng(seed))
+    low, high = cluster_bootstrap(lambda w: weighted_pearson(x, y, w), np.repeat(subjects_index, len(emotions)),
+                                  n_resamples, confidence, seed)
+    return table, {"r": float(np.corrcoef(x, y)[0, 1]), "ci_low": low, "ci_high": high,
+                   "p": float(permutation.pvalue), "n": len(table), "n_subjects": len(subjects)}
 
 
 def probabilities_of(logits: np.ndarray) -> np.ndarray:

@@ -7,6 +7,13 @@ the outcome is *success* (a chooses i and b chooses j), *bias* (both choose the 
 *failure* (any other answer). The control is the same number of images of the group-level
 controversial set (guided by two classifiers), answered by the same two observers with the
 image's targets i and j.
+
+Besides the sampled answers, each image has its expected success p_a(i | x) · p_b(j | x), from the
+two observers' choice probabilities, which has no sampling noise. Images cluster within a
+participant pair (the same two models made them), so the inference is at the pair level
+(:func:`pair_level`): per pair, the manipulated images' mean minus the control images', tested
+across pairs with an exact sign-flip permutation test and the Wilcoxon signed-rank test. The
+image-level Fisher test of the success counts is kept as a description.
 """
 
 from __future__ import annotations
@@ -33,7 +40,8 @@ log = logging.getLogger(__name__)
 OUTCOMES = ("success", "bias", "failure")
 CONDITIONS = ("manipulated", "control")
 OUTCOME_COLUMNS = ["condition", "pair", "subject_a", "subject_b", "stimulus_id", "target_i", "target_j",
-                   "response_a", "response_b", "outcome"]
+                   "response_a", "response_b", "outcome", "expected_success"]
+PAIR_COLUMNS = ["pair", "subject_a", "subject_b", "condition", "n", "success_share", "expected_success"]
 SUMMARY_COLUMNS = ["condition", "outcome", "count", "n", "share", "ci_low", "ci_high"]
 
 
@@ -87,11 +95,11 @@ def manipulation_stimuli(prior, models: IndividualModels, pairs: Sequence[tuple[
     return np.concatenate(images), pd.DataFrame(rows, columns=columns)
 
 
-def simulated_responses(logits: np.ndarray, observers: pd.DataFrame, subjects: Sequence[str], emotions: Sequence[str],
-                        rng: np.random.Generator) -> np.ndarray:
-    """One answer per image by the simulated observer named in ``subjects`` (same order as ``logits``)."""
+def observer_probabilities(logits: np.ndarray, observers: pd.DataFrame, subjects: Sequence[str],
+                           emotions: Sequence[str]) -> np.ndarray:
+    """The choice probabilities (N, K) of the simulated observer named in ``subjects`` for each image."""
     table = observers.set_index(observers["subject_id"].astype(str)).loc[list(subjects)].reset_index(drop=True)
-    return np.asarray(emotions, dtype=object)[draw_choices(choice_probabilities(logits, table, emotions), rng)]
+    return choice_probabilities(logits, table, emotions)
 
 
 def control_rows(manifest: pd.DataFrame, stimuli: pd.DataFrame, seed: int) -> pd.DataFrame:
@@ -126,10 +134,47 @@ def answer(rows: pd.DataFrame, logits: pd.DataFrame, observers: pd.DataFrame, co
     g = logits.loc[rows["stimulus_id"].astype(str)].to_numpy()
     table = rows.copy()
     table.insert(0, "condition", condition)
-    table["response_a"] = simulated_responses(g, observers, rows["subject_a"], emotions, rng)
-    table["response_b"] = simulated_responses(g, observers, rows["subject_b"], emotions, rng)
+    names = np.asarray(emotions, dtype=object)
+    p_a, p_b = (observer_probabilities(g, observers, rows[c], emotions) for c in ("subject_a", "subject_b"))
+    table["response_a"] = names[draw_choices(p_a, rng)]
+    table["response_b"] = names[draw_choices(p_b, rng)]
     table["outcome"] = pair_outcomes(table["response_a"], table["response_b"], table["target_i"], table["target_j"])
+    i, j = (pd.Index(emotions).get_indexer(rows[c].astype(str)) for c in ("target_i", "target_j"))
+    table["expected_success"] = p_a[np.arange(len(rows)), i] * p_b[np.arange(len(rows)), j]
     return table[OUTCOME_COLUMNS]
+
+
+def pair_table(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Per participant pair and condition: images, share of sampled successes, mean expected success."""
+    if outcomes.empty:
+        return pd.DataFrame(columns=PAIR_COLUMNS)
+    table = outcomes.assign(success=(outcomes["outcome"] == "success").astype(float))
+    grouped = table.groupby(["pair", "subject_a", "subject_b", "condition"], sort=True)
+    return grouped.agg(n=("success", "size"), success_share=("success", "mean"),
+                       expected_success=("expected_success", "mean")).reset_index()[PAIR_COLUMNS]
+
+
+def _sign_flip(differences: np.ndarray) -> float:
+    if len(differences) < 2 or not (differences != 0).any():
+        return np.nan
+    test = scipy.stats.permutation_test((differences,), np.mean, permutation_type="samples",
+                                        alternative="greater", n_resamples=np.inf)
+    return float(test.pvalue)
+
+
+def pair_level(pairs: pd.DataFrame) -> dict:
+    """Manipulated minus control per pair, for expected and sampled success; one-sided tests across pairs."""
+    wide = pairs.pivot_table(index="pair", columns="condition", values=["expected_success", "success_share"])
+    result = {"n_pairs": 0}
+    if wide.empty or not {"manipulated", "control"} <= set(wide.columns.get_level_values(1)):
+        return result
+    result["n_pairs"] = len(wide.dropna())
+    for value in ("expected_success", "success_share"):
+        d = (wide[(value, "manipulated")] - wide[(value, "control")]).dropna().to_numpy(dtype=float)
+        wilcoxon = scipy.stats.wilcoxon(d, alternative="greater").pvalue if (d != 0).any() else np.nan
+        result[value] = {"mean_difference": float(d.mean()) if len(d) else np.nan,
+                         "p_sign_flip": _sign_flip(d), "p_wilcoxon": float(wilcoxon)}
+    return result
 
 
 def outcome_summary(outcomes: pd.DataFrame, confidence: float = 0.95) -> tuple[pd.DataFrame, dict]:
@@ -145,8 +190,10 @@ def outcome_summary(outcomes: pd.DataFrame, confidence: float = 0.95) -> tuple[p
                          "share": k / n if n else np.nan, "ci_low": low, "ci_high": high})
         on_target = (part["response_a"] == part["target_i"]).sum() + (part["response_b"] == part["target_j"]).sum()
         counts[condition] = {"n": n, "success": int((part["outcome"] == "success").sum()),
-                             "targeted_share": float(on_target / (2 * n)) if n else np.nan}
-    summary = {"conditions": counts, "fisher_success": {"odds_ratio": np.nan, "p": np.nan}}
+                             "targeted_share": float(on_target / (2 * n)) if n else np.nan,
+                             "expected_success": float(part["expected_success"].mean()) if n else np.nan}
+    summary = {"conditions": counts, "pair_level": pair_level(pair_table(outcomes)),
+               "fisher_success": {"odds_ratio": np.nan, "p": np.nan}}
     m, c = counts["manipulated"], counts["control"]
     if m["n"] and c["n"]:
         test = scipy.stats.fisher_exact([[m["success"], m["n"] - m["success"]], [c["success"], c["n"] - c["success"]]])

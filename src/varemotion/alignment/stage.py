@@ -13,6 +13,7 @@ import pandas as pd
 import torch
 
 from varemotion.alignment.evaluation import (
+    MODELS,
     accuracy_table,
     bias_recovery,
     entropy_correlations,
@@ -24,6 +25,7 @@ from varemotion.alignment.evaluation import (
     trial_predictions,
 )
 from varemotion.alignment.group import finetune_group
+from varemotion.alignment.holdout_evaluation import HOLDOUT, group_vs_base, holdout_accuracy, rho_change
 from varemotion.alignment.individual import train_individual_models
 from varemotion.alignment.manipulation import (
     answer,
@@ -31,6 +33,7 @@ from varemotion.alignment.manipulation import (
     manipulation_stimuli,
     most_different_pairs,
     outcome_summary,
+    pair_table,
 )
 from varemotion.alignment.models import load_individual_models, save_individual_models
 from varemotion.alignment.training import FinetuneSettings
@@ -38,12 +41,14 @@ from varemotion.alignment.trials import HumanTrials, human_trials
 from varemotion.atomic import write_atomically
 from varemotion.behavior import read_trial_table
 from varemotion.behavior.frontend import frontend_logits
+from varemotion.behavior.holdout import read_holdout
 from varemotion.behavior.simulated_study import read_observers
 from varemotion.data import load_split
 from varemotion.data.splits import images_to_float
 from varemotion.device import select_device
 from varemotion.models.classifier import load_classifier, save_classifier
 from varemotion.models.evaluation import predict_logits
+from varemotion.stats.clusters import seed_clusters
 from varemotion.stats.summary import jsonable
 from varemotion.stimuli import read_manifest, read_stimulus_images
 
@@ -59,14 +64,14 @@ class HumanData:
     human: HumanTrials
 
 
-def read_human_data(stimuli_path, trials_path, emotions, validation_fraction: float, seed: int) -> HumanData:
+def read_human_data(stimuli_path, trials_path, emotions, validation_fraction: float, seed: int,
+                    holdout_path=None) -> HumanData:
+    """The stimuli and the trials; trials on the held-out stimuli (``holdout_path``) never train."""
     ids, images = read_stimulus_images(stimuli_path)
     trials = read_trial_table(trials_path, emotions, ids)
-    return HumanData(ids, images_to_float(images), human_trials(trials, ids, emotions, validation_fraction, seed))
-
-
-def finetune_settings(settings: dict) -> FinetuneSettings:
-    return FinetuneSettings(**{k: settings[k] for k in ("epochs", "batch_size", "lr", "samples_per_epoch", "seed")})
+    holdout = read_holdout(holdout_path)["stimulus_id"] if holdout_path else ()
+    return HumanData(ids, images_to_float(images), human_trials(trials, ids, emotions, validation_fraction, seed,
+                                                                holdout))
 
 
 def write_json(path, payload: dict) -> None:
@@ -74,15 +79,16 @@ def write_json(path, payload: dict) -> None:
 
 
 def run_group(base_weights, stimuli_path, trials_path, train_split, out_dir, settings: dict, soft: bool,
-              validation_fraction: float, gpus: int = 0) -> None:
+              validation_fraction: float, gpus: int = 0, holdout_path=None) -> None:
     """Fine-tune the group model (hard or soft labels) and write it with its training history."""
     device = select_device(gpus)
     base = load_classifier(base_weights)
-    data = read_human_data(stimuli_path, trials_path, base.config.emotions, validation_fraction, settings["seed"])
+    data = read_human_data(stimuli_path, trials_path, base.config.emotions, validation_fraction, settings["seed"],
+                           holdout_path)
     split = load_split(train_split)
     started = time.perf_counter()
     model, result = finetune_group(base, data.images, data.human, split.images_float(), split.labels,
-                                   finetune_settings(settings), settings["ratio"], soft, device)
+                                   FinetuneSettings.from_config(settings), settings["ratio"], soft, device)
     log.info("group model (%s labels): best epoch %d of %d", "soft" if soft else "hard", result.best_epoch,
              settings["epochs"])
     save_classifier(model, out_dir)
@@ -91,15 +97,16 @@ def run_group(base_weights, stimuli_path, trials_path, train_split, out_dir, set
 
 
 def run_individual(group_weights, stimuli_path, trials_path, train_split, weights_path, history_path,
-                   settings: dict, validation_fraction: float, gpus: int = 0) -> None:
+                   settings: dict, validation_fraction: float, gpus: int = 0, holdout_path=None) -> None:
     """Train every eligible participant's individual model at once and write them."""
     device = select_device(gpus)
     group = load_classifier(group_weights)
-    data = read_human_data(stimuli_path, trials_path, group.config.emotions, validation_fraction, settings["seed"])
+    data = read_human_data(stimuli_path, trials_path, group.config.emotions, validation_fraction, settings["seed"],
+                           holdout_path)
     split = load_split(train_split)
     started = time.perf_counter()
     models, result = train_individual_models(
-        group, data.images, data.human, split.images_float(), split.labels, finetune_settings(settings),
+        group, data.images, data.human, split.images_float(), split.labels, FinetuneSettings.from_config(settings),
         settings["ratio"], settings["min_train_trials"], settings["trainable"], device=device)
     seconds = time.perf_counter() - started
     log.info("%d individual models in %.1f s", len(models), seconds)
@@ -108,54 +115,101 @@ def run_individual(group_weights, stimuli_path, trials_path, train_split, weight
                               "settings": settings, "seconds": seconds, "history": result.history})
 
 
-def run_evaluation(models: dict, individual_path, stimuli_path, trials_path, test_split, out_dir, stats: dict,
-                   validation_fraction: float, seed: int, observers_path=None, gpus: int = 0) -> dict:
+@dataclass(frozen=True)
+class EvaluationInputs:
+    """The files the evaluation reads beside the models: stimuli, trials, manifest, held-out stimuli, test split."""
+
+    stimuli: str
+    trials: str
+    manifest: str
+    holdout: str
+    test: str
+    observers: str | None = None
+
+
+def _predictions(classifiers: dict, individual, data: HumanData, test, device):
+    """Held-out trial hits per model, every model's stimulus logits and each model's test-set hits."""
+    logits = {name: predict_logits(model, data.images, device) for name, model in classifiers.items()}
+    own = individual.logits(data.images, device).numpy()
+    test_hits = {name: predict_logits(model, test.images_float(), device).argmax(1) == test.labels
+                 for name, model in classifiers.items()}
+    test_hits["individual"] = individual.logits(test.images_float(), device).numpy().argmax(2) == test.labels[None]
+    predictions = trial_predictions(data.human.part("held_out"), logits, own, individual.subjects)
+    return predictions, logits, own, test_hits
+
+
+def _on_holdout(data: HumanData, files: EvaluationInputs, predictions, probabilities, participants, stats: dict):
+    """Accuracy rows, tests, correlations and Δρ on the held-out stimuli; participants' holdout accuracies."""
+    resampling = {k: stats[k] for k in ("n_resamples", "confidence", "seed")}
+    clusters = seed_clusters(read_manifest(files.manifest).set_index("stimulus_id").reindex(data.ids).reset_index())
+    holdout = np.flatnonzero(np.isin(data.ids, read_holdout(files.holdout)["stimulus_id"]))
+    n_ratings, entropy = human_entropy(data.human, len(data.ids), stats["entropy_estimator"])
+    rated = holdout[n_ratings[holdout] >= stats["min_ratings"]]
+    test, counts = group_vs_base(predictions, holdout, clusters, resampling)
+    models = [name for name in MODELS if name in predictions]
+    accuracy = holdout_accuracy(predictions, holdout, clusters, models, resampling)
+    correlations, changes = rho_change(probabilities, entropy, rated, clusters[rated], resampling)
+    on_holdout = predictions[np.isin(predictions["image"], holdout)].groupby("subject_id")[models].mean()
+    participants = participants.assign(n_holdout=counts.reindex(participants["subject_id"]).fillna(0).to_numpy(int),
+                                       **{f"acc_{m}_holdout": on_holdout[m].reindex(participants["subject_id"]).to_numpy()
+                                          for m in models})
+    every = np.flatnonzero(n_ratings >= stats["min_ratings"])
+    in_sample = entropy_correlations(probabilities, entropy, every, clusters[every], resampling)
+    return accuracy, test, pd.concat([correlations, in_sample], ignore_index=True), changes, participants
+
+
+def run_evaluation(models: dict, individual_path, files: EvaluationInputs, out_dir, stats: dict,
+                   validation_fraction: float, seed: int, gpus: int = 0) -> dict:
     """Score base, group (hard and soft) and individual models; write the tables and ``summary.json``.
 
     ``models`` maps base, group and group_soft to weight files.
     """
     device = select_device(gpus)
     classifiers = {name: load_classifier(path) for name, path in models.items()}
-    group = classifiers["group"]
-    emotions = list(group.config.emotions)
-    data = read_human_data(stimuli_path, trials_path, emotions, validation_fraction, seed)
-    individual = load_individual_models(individual_path, group)
-    test = load_split(test_split)
-    logits = {name: predict_logits(model, data.images, device) for name, model in classifiers.items()}
-    own = individual.logits(data.images, device).numpy()
-    test_hits = {name: predict_logits(model, test.images_float(), device).argmax(1) == test.labels
-                 for name, model in classifiers.items()}
-    test_hits["individual"] = individual.logits(test.images_float(), device).numpy().argmax(2) == test.labels[None]
-
-    held_out = data.human.part("held_out")
-    predictions = trial_predictions(held_out, logits, own, individual.subjects)
+    emotions = list(classifiers["group"].config.emotions)
+    data = read_human_data(files.stimuli, files.trials, emotions, validation_fraction, seed, files.holdout)
+    individual = load_individual_models(individual_path, classifiers["group"])
+    predictions, logits, own, test_hits = _predictions(classifiers, individual, data, load_split(files.test), device)
     names = [*classifiers, "individual"]
     participants = participant_table(data.human, predictions, names)
-    n_ratings, entropy = human_entropy(data.human, len(data.ids))
+    entropy = human_entropy(data.human, len(data.ids), stats["entropy_estimator"])[1]
     tertile = entropy_tertiles(entropy, predictions["image"].to_numpy())
     accuracy = accuracy_table(predictions, participants, tertile, test_hits, names, stats["confidence"])
     probabilities = {name: probabilities_of(value) for name, value in logits.items()}
     probabilities["individual"] = probabilities_of(own).mean(axis=0)
-    correlations = entropy_correlations(probabilities, entropy, n_ratings, stats["min_ratings"],
-                                        stats["n_resamples"], stats["confidence"], stats["seed"])
-    summary = {
+    holdout_rows, group_test, correlations, changes, participants = _on_holdout(
+        data, files, predictions, probabilities, participants, stats)
+    accuracy = pd.concat([accuracy, pd.DataFrame(holdout_rows)], ignore_index=True)
+    summary = evaluation_summary(participants, individual, accuracy, correlations, changes, group_test)
+    bias = pd.DataFrame(columns=["subject_id", "emotion", "planted", "learned"])
+    if files.observers:
+        bias, summary["bias_recovery"] = bias_recovery(read_observers(files.observers), individual.subjects, own,
+                                                       logits["group"], emotions, stats["n_resamples"],
+                                                       stats["confidence"], stats["seed"])
+    tables = {"participants": participants, "accuracy": accuracy, "correlations": correlations,
+              "rho_change": changes, "bias_recovery": bias}
+    for name, table in tables.items():
+        write_atomically(Path(out_dir) / f"{name}.csv", lambda h, t=table: t.to_csv(h, index=False, float_format="%.6g"))
+    write_json(Path(out_dir) / "summary.json", summary)
+    return summary
+
+
+def evaluation_summary(participants, individual, accuracy, correlations, changes, group_test) -> dict:
+    """The headline numbers of the evaluation (the group-vs-base test is on the held-out stimuli)."""
+    def rho(images: str) -> dict:
+        rows = correlations[correlations["images"] == images]
+        return {r.model: {"rho": r.r, "ci_low": r.ci_low, "ci_high": r.ci_high, "p": r.p_permutation, "n": r.n}
+                for r in rows.itertuples()}
+
+    return {
         "n_participants": len(participants), "n_individual_models": len(individual),
-        "tests": {"group_vs_base": paired_test(participants["acc_group"], participants["acc_base"]),
+        "tests": {"group_vs_base": group_test,
+                  "group_vs_base_shared_images": paired_test(participants["acc_group"], participants["acc_base"]),
                   "individual_vs_group": paired_test(participants["acc_individual"], participants["acc_group"])},
         "accuracy": {f"{r.evaluation}/{r.model}": r.accuracy for r in accuracy.itertuples()},
-        "entropy_correlation": {r.model: {"rho": r.r, "ci_low": r.ci_low, "ci_high": r.ci_high,
-                                          "p": r.p_permutation, "n": r.n} for r in correlations.itertuples()},
+        "entropy_correlation": rho(HOLDOUT), "entropy_correlation_in_sample": rho("all_rated"),
+        "rho_change": changes,
     }
-    bias = pd.DataFrame(columns=["subject_id", "emotion", "planted", "learned"])
-    if observers_path:
-        bias, summary["bias_recovery"] = bias_recovery(read_observers(observers_path), individual.subjects, own,
-                                                       logits["group"], emotions)
-    out_dir = Path(out_dir)
-    tables = {"participants": participants, "accuracy": accuracy, "correlations": correlations, "bias_recovery": bias}
-    for name, table in tables.items():
-        write_atomically(out_dir / f"{name}.csv", lambda h, t=table: t.to_csv(h, index=False, float_format="%.6g"))
-    write_json(out_dir / "summary.json", summary)
-    return summary
 
 
 def run_manipulation(prior_dir, group_weights, individual_path, frontend_weights, stimuli_path, stimulus_logits,
@@ -191,5 +245,6 @@ def run_manipulation(prior_dir, group_weights, individual_path, frontend_weights
     write_atomically(out_dir / "stimuli.csv", lambda h: stimuli.to_csv(h, index=False, float_format="%.6g"))
     write_atomically(out_dir / "outcomes.csv", lambda h: outcomes.to_csv(h, index=False))
     write_atomically(out_dir / "summary.csv", lambda h: summary_table.to_csv(h, index=False, float_format="%.6g"))
+    write_atomically(out_dir / "pairs.csv", lambda h: pair_table(outcomes).to_csv(h, index=False, float_format="%.6g"))
     write_json(out_dir / "summary.json", summary)
     return summary

@@ -41,6 +41,11 @@ class FinetuneSettings:
     samples_per_epoch: int = 2000
     seed: int = 0
 
+    @classmethod
+    def from_config(cls, settings: dict) -> "FinetuneSettings":
+        """The settings of an ``alignment.group`` / ``alignment.individual`` section (with the stage's seed)."""
+        return cls(**{k: settings[k] for k in ("epochs", "batch_size", "lr", "samples_per_epoch", "seed")})
+
 
 @dataclass
 class Items:

@@ -2,16 +2,21 @@
 
 Every trial of the trial table falls in one part: ``train`` (fitted), ``validation`` (a share of
 each participant's training trials, held out from fitting to choose the best epoch) or
-``held_out`` (``is_train`` false: only ever used for evaluation).
+``held_out`` (``is_train`` false, or a trial on a held-out stimulus: only ever used for
+evaluation). ``holdout`` marks the trials on the held-out stimuli, which nobody trains on
+(:mod:`varemotion.behavior.holdout`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+log = logging.getLogger(__name__)
 
 PARTS = ("train", "validation", "held_out")
 
@@ -37,11 +42,13 @@ class HumanTrials:
 
 
 def human_trials(trials: pd.DataFrame, stimulus_ids: Sequence[str], emotions: Sequence[str],
-                 validation_fraction: float, seed: int) -> HumanTrials:
+                 validation_fraction: float, seed: int, holdout: Collection[str] = ()) -> HumanTrials:
     """Index a canonical trial table against the stimulus images and split off validation trials.
 
     Each subject's validation trials are round(``validation_fraction`` × their is_train trials),
-    drawn with ``seed``; a subject with a single training trial keeps it for training.
+    drawn with ``seed``; a subject with a single training trial keeps it for training. Trials on
+    the ``holdout`` stimuli are held out whatever their is_train says (a log line counts those
+    that said true).
     """
     if not 0 <= validation_fraction < 1:
         raise ValueError(f"validation_fraction must be in [0, 1), got {validation_fraction}")
@@ -54,7 +61,11 @@ def human_trials(trials: pd.DataFrame, stimulus_ids: Sequence[str], emotions: Se
             row = int(np.flatnonzero(index < 0)[0])
             raise ValueError(f"trial table row {row + 2}: {name} {table.at[row, name]!r} is not among {where}")
     table["image"], table["label"] = image, label
-    is_train = table["is_train"].astype(bool).to_numpy()
+    table["holdout"] = table["stimulus_id"].astype(str).isin({str(h) for h in holdout}).to_numpy()
+    overridden = int((table["holdout"] & table["is_train"].astype(bool)).sum())
+    if overridden:
+        log.warning("%d trials marked is_train are on held-out stimuli: they are held out", overridden)
+    is_train = table["is_train"].astype(bool).to_numpy() & ~table["holdout"].to_numpy()
     part = np.where(is_train, "train", "held_out").astype(object)
     rng = np.random.default_rng(seed)
     for rows in table[is_train].groupby("subject_id", sort=True).groups.values():

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from varemotion.data import DataError
+
 from .jspsych import JSPSYCH_FIELDS, button_emotions, subject_ids
 from .labels import parse_responses
 from .records import trial_records
@@ -49,6 +51,16 @@ def read_catch_answers(path: str | os.PathLike[str], emotions, subject_id: str |
     return pd.DataFrame({"subject_id": subjects, "catch_id": text_values(rows["catch_id"]).to_numpy(),
                          "expected_response": expected, "response": response,
                          "correct": response == expected}, columns=CATCH_ANSWER_COLUMNS)
+
+
+def read_answers_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """A written table of catch answers (one row per catch trial: subject_id, expected_response, response, …)."""
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in ("subject_id", "expected_response", "response") if c not in table.columns]
+    if missing:
+        raise DataError(path, f"missing columns {missing}", expected="a catch-answer table with columns subject_id,"
+                        " expected_response and response")
+    return table
 
 
 def catch_accuracy(answers: pd.DataFrame) -> pd.Series:

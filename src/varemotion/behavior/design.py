@@ -7,7 +7,8 @@
 - ``stimulus_id``: the face shown (a stimulus id, or a catch id on catch trials);
 - ``is_catch``: whether the trial is a catch trial (a clear prototype face with a known answer);
 - ``expected_response``: the correct emotion on catch trials, None on stimulus trials;
-- ``is_train``: whether a stimulus trial is in the training part (never true on catch trials).
+- ``is_train``: whether a stimulus trial is in the training part (never true on catch trials, nor
+  on the held-out stimuli; see :mod:`varemotion.behavior.holdout`).
 
 Stimulus ratings are spread evenly: every stimulus is rated ``floor(N / S)`` or ``ceil(N / S)``
 times, where N = participants × trials per participant and S = number of stimuli, and no
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .holdout import n_training, train_mask
+
 DESIGN_COLUMNS = ["subject_id", "trial_index", "stimulus_id", "is_catch", "expected_response", "is_train"]
 
 
@@ -38,7 +41,9 @@ class DesignSettings:
 
     ``trials_per_participant`` counts stimulus trials only; one catch trial is added for each
     ``catch_every`` stimulus trials (0: none). ``train_fraction`` is the share of each
-    participant's stimulus trials marked ``is_train``.
+    participant's stimulus trials marked ``is_train``, drawn from their trials on stimuli that are
+    not held out; ``holdout_stimuli`` is the share of the stimulus set held out for everyone
+    (chosen by :func:`~varemotion.behavior.holdout.holdout_stimuli`).
     """
 
     n_participants: int
@@ -46,6 +51,7 @@ class DesignSettings:
     min_ratings_per_stimulus: int
     catch_every: int = 0
     train_fraction: float = 0.8
+    holdout_stimuli: float = 0.0
     seed: int = 0
 
     def __post_init__(self):
@@ -59,6 +65,9 @@ class DesignSettings:
         is_number = isinstance(fraction, (int, float, np.number)) and not isinstance(fraction, (bool, np.bool_))
         if not is_number or not 0.0 <= float(fraction) <= 1.0:
             raise ValueError(f"train_fraction must be a number between 0 and 1, got {fraction!r}")
+        share = self.holdout_stimuli
+        if isinstance(share, (bool, np.bool_)) or not isinstance(share, (int, float, np.number)) or not 0 <= share < 1:
+            raise ValueError(f"holdout_stimuli must be a share in [0, 1), got {share!r}")
         if not _is_int(self.seed) or self.seed < 0:
             raise ValueError(f"seed must be an integer ≥ 0, got {self.seed!r}")
 
@@ -163,14 +172,11 @@ def _catch_codes(n_catch_ids: int, settings: DesignSettings, rng: np.random.Gene
     return copies[:, :n_catch]
 
 
-def _train_mask(settings: DesignSettings, rng: np.random.Generator) -> np.ndarray:
-    """Which stimulus trials are training trials: round(f × T) per participant, at most T - 1 when T ≥ 2."""
+def _train_mask(settings: DesignSettings, held_out: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Which stimulus trials are training trials (:mod:`varemotion.behavior.holdout`'s rule)."""
     n_part, n_trials = settings.n_participants, settings.trials_per_participant
-    n_train = round(float(settings.train_fraction) * n_trials)
-    if n_trials >= 2:
-        n_train = min(n_train, n_trials - 1)
     ranks = rng.permuted(np.tile(np.arange(n_trials), (n_part, 1)), axis=1)
-    return ranks < n_train
+    return train_mask(ranks, held_out, n_training(n_trials, settings.train_fraction))
 
 
 def _catch_positions(settings: DesignSettings, rng: np.random.Generator) -> np.ndarray:
@@ -182,11 +188,13 @@ def _catch_positions(settings: DesignSettings, rng: np.random.Generator) -> np.n
     return np.arange(n_catch) * (every + 1) + offsets
 
 
-def design_trials(stimulus_ids, settings: DesignSettings, catch_ids=(), catch_labels=None) -> pd.DataFrame:
+def design_trials(stimulus_ids, settings: DesignSettings, catch_ids=(), catch_labels=None, holdout=()
+                  ) -> pd.DataFrame:
     """The trial design: one row per trial, columns :data:`DESIGN_COLUMNS` (see the module docstring).
 
     ``catch_labels`` gives the expected emotion of each catch id: a mapping id → emotion, or a
-    sequence in the order of ``catch_ids``. Raises ValueError for infeasible or inconsistent requests.
+    sequence in the order of ``catch_ids``. ``holdout`` holds the ids of the held-out stimuli,
+    on which no trial is a training trial. Raises ValueError for infeasible or inconsistent requests.
     """
     stimuli = _ids(stimulus_ids, "stimulus_ids")
     check_feasible(len(stimuli), settings)
@@ -199,8 +207,12 @@ def design_trials(stimulus_ids, settings: DesignSettings, catch_ids=(), catch_la
         if shared:
             raise ValueError(f"catch_ids must not be stimulus ids, but these are both: {shared[:5]}")
     rng = np.random.default_rng(settings.seed)
+    unknown = sorted(set(map(str, holdout)) - set(stimuli))
+    if unknown:
+        raise ValueError(f"held-out stimuli {unknown[:5]} are not among the stimulus_ids")
     stimulus_codes = rng.permuted(_deal_stimuli(len(stimuli), settings, rng), axis=1)
-    train = _train_mask(settings, rng)
+    held_out = np.isin(np.asarray(stimuli, dtype=object)[stimulus_codes], list(map(str, holdout)))
+    train = _train_mask(settings, held_out, rng)
     n_part, n_trials = stimulus_codes.shape
     n_catch = settings.catch_trials_per_participant
     n_rows = n_trials + n_catch

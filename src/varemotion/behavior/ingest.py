@@ -17,6 +17,7 @@ Readers only read: the user's files are never changed.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ import pandas as pd
 
 from varemotion.data import DataError
 
+from .holdout import assign_train
 from .jatos import parse_jatos
 from .jspsych import parse_jspsych
 from .labels import parse_responses
@@ -57,7 +59,7 @@ def parse_trial_table(path, emotions, column_map: dict | None = None) -> tuple[p
     emotions = check_emotions(emotions)
     names = resolve_column_map(column_map, {c: c for c in TRIAL_COLUMNS})
     table = read_table(path, TABLE_EXPECTED)
-    optional = {"rt_ms": np.nan, "is_train": True}
+    optional = {"rt_ms": np.nan, "is_train": ""}
     wanted = ["subject_id", "stimulus_id", "response"] + [c for c in optional if c in (column_map or {})]
     require_columns(table, path, wanted, names)
     trials = pd.DataFrame({
@@ -125,7 +127,7 @@ def _check_repeated_stimuli(counts: pd.DataFrame, column: str) -> None:
 
 
 def expand_votes(counts: pd.DataFrame, emotions, source) -> pd.DataFrame:
-    """One trial per vote: subject_id 'votes:<stimulus_id>:<n>', rt_ms NaN, is_train true, origin kept."""
+    """One trial per vote: subject_id 'votes:<stimulus_id>:<n>', rt_ms NaN, is_train blank, origin kept."""
     matrix = counts[list(emotions)].to_numpy(dtype=np.int64)
     per_row = matrix.sum(axis=1)
     if not per_row.sum():
@@ -139,7 +141,7 @@ def expand_votes(counts: pd.DataFrame, emotions, source) -> pd.DataFrame:
         "stimulus_id": stimuli,
         "response": np.asarray(emotions, dtype=object)[emotion],
         "rt_ms": np.nan,
-        "is_train": True,
+        "is_train": "",
     })
     return pd.concat([trials, counts[list(ORIGIN_COLUMNS)].iloc[rows].reset_index(drop=True)], axis=1)
 
@@ -175,12 +177,30 @@ def _distinct_paths(paths) -> list[Path]:
     return paths
 
 
-def ingest(paths, format: str, emotions, stimulus_ids, column_map: dict | None = None, **options) -> pd.DataFrame:
+@dataclass(frozen=True)
+class TrainRule:
+    """The design's training rule for ratings without is_train (see :mod:`varemotion.behavior.holdout`)."""
+
+    holdout: frozenset[str]
+    train_fraction: float
+    seed: int
+
+
+def apply_train_rule(trials: pd.DataFrame, rule: TrainRule | None) -> pd.DataFrame:
+    """``trials`` (parsed, not yet validated) with ``rule``'s flags where is_train is blank on every row."""
+    if rule is None or not (text_values(trials["is_train"]) == "").all():
+        return trials
+    return trials.assign(is_train=assign_train(trials, set(rule.holdout), rule.train_fraction, rule.seed))
+
+
+def ingest(paths, format: str, emotions, stimulus_ids, column_map: dict | None = None,
+           train_rule: TrainRule | None = None, **options) -> pd.DataFrame:
     """Read one or more files of one format and return one checked canonical trial table.
 
     ``options`` go to the jspsych and jatos readers (``subject_id``, ``choices``). The files are checked
     together: a subject rating a stimulus in two files, or a stimulus with votes in two vote
-    files, raises DataError naming both places.
+    files, raises DataError naming both places. Files without is_train (votes never have one)
+    get ``train_rule``'s flags, or are all training trials without one.
     """
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r} (expected one of {list(FORMATS)})")
@@ -200,4 +220,5 @@ def ingest(paths, format: str, emotions, stimulus_ids, column_map: dict | None =
                  "jatos": parse_jatos}[format]
         parsed = [parse(p, emotions, column_map=column_map, **options) for p in paths]
         trials, names = pd.concat([t for t, _ in parsed], ignore_index=True), parsed[0][1]
+    trials = apply_train_rule(trials, train_rule)
     return validate_trials(trials, emotions, known, source, column_names=names)

@@ -192,7 +192,7 @@ def parse_rating_records(records: pd.DataFrame, path, emotions, fields: dict, *,
         raise error_at(trials, int(unanswered[0]), "is blank: no button was clicked (a timed-out trial?)",
                        column=fields["response"], value="",
                        expected="a button index on every rating trial; remove unanswered trials first")
-    optional = {"rt_ms": np.nan, "is_train": True}
+    optional = {"rt_ms": np.nan, "is_train": ""}
     table = pd.DataFrame({
         "subject_id": subjects[rating].to_numpy(dtype=object),
         "stimulus_id": stimuli[rating].to_numpy(dtype=object),

@@ -11,9 +11,10 @@ from varemotion.figures.statistics import format_p
 from varemotion.figures.style import PALETTE, new_figure
 
 #: Evaluations in drawing order, with their tick labels.
-EVALUATION_ORDER = ("held_out_trials", "participant_mean", "original_test", "entropy_low", "entropy_middle",
-                    "entropy_high")
-EVALUATION_LABELS = {"held_out_trials": "held-out trials", "participant_mean": "per participant",
+EVALUATION_ORDER = ("holdout_stimuli", "held_out_trials", "participant_mean", "original_test", "entropy_low",
+                    "entropy_middle", "entropy_high")
+EVALUATION_LABELS = {"holdout_stimuli": "held-out stimuli", "held_out_trials": "held-out trials",
+                     "participant_mean": "per participant",
                      "original_test": "original test set", "entropy_low": "low entropy",
                      "entropy_middle": "middle entropy", "entropy_high": "high entropy"}
 #: Models in drawing order, with legend labels and fixed colours (the base model in black).
@@ -143,12 +144,16 @@ def participants_figure(participants: pd.DataFrame, tests: dict | None = None):
     """Each participant's own held-out accuracy: group vs base model (left) and individual vs group (right).
 
     ``tests``, optional, holds Wilcoxon signed-rank results under 'group_vs_base' and
-    'individual_vs_group'; their p-values label the panels.
+    'individual_vs_group'; their p-values label the panels. Where the table has accuracies on the
+    held-out stimuli (``acc_base_holdout``, ``acc_group_holdout``), the left panel shows those:
+    the group model trained on other people's trials of every other stimulus.
     """
     _require(participants, PARTICIPANT_COLUMNS, "participants")
     fig, (left, right) = new_figure(1, 2, figsize=(7.6, 4.2))
-    _diagonal_panel(left, participants["acc_base"], participants["acc_group"],
-                    "group vs base model" + _test_label(tests, "group_vs_base"), "no participants")
+    holdout = {"acc_base_holdout", "acc_group_holdout"} <= set(participants.columns)
+    suffix, where = ("_holdout", " (held-out stimuli)") if holdout else ("", "")
+    _diagonal_panel(left, participants[f"acc_base{suffix}"], participants[f"acc_group{suffix}"],
+                    f"group vs base model{where}" + _test_label(tests, "group_vs_base"), "no participants")
     left.set_xlabel("base model accuracy")
     left.set_ylabel("group model accuracy")
     _diagonal_panel(right, participants["acc_group"], participants["acc_individual"],
@@ -191,7 +196,7 @@ def bias_recovery_figure(bias: pd.DataFrame, recovery: dict | None = None):
         ax.plot(ends, intercept + slope * ends, color="0.2", lw=1.0, label=f"least squares (slope {slope:.2f})")
     ax.axhline(0, color="grey", lw=0.5, zorder=0)
     ax.axvline(0, color="grey", lw=0.5, zorder=0)
-    ax.set_xlabel("planted bias (logit)")
+    ax.set_xlabel("planted effective bias τ·b (logit)")
     ax.set_ylabel("learned logit shift vs group model")
     ax.set_title(f"Recovery of planted biases\n{recovery_label(recovery)}", fontsize=9)
     if len(x):

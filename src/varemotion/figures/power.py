@@ -7,8 +7,12 @@ from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 
 from varemotion.figures.style import new_figure
 
-TEST_TITLES = {"boundary_vs_control": "boundary > control (Mann–Whitney)"}
-WIDTH_LABELS = {"boundary_vs_control": "CI width of mean entropy difference (bits)"}
+TEST_TITLES = {"boundary_vs_control": "boundary > control (Mann–Whitney)",
+               "boundary_vs_control_paired": "boundary > control, paired by seed (Wilcoxon)",
+               "individual_vs_group": "individual > group (Wilcoxon)"}
+WIDTH_LABELS = {"boundary_vs_control": "CI width of mean entropy difference (bits)",
+                "boundary_vs_control_paired": "CI width of mean paired difference (bits)",
+                "individual_vs_group": "(no interval)"}
 
 
 def _title(test: str) -> str:

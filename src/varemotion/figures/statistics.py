@@ -128,15 +128,21 @@ def _kind_comparisons(by_kind) -> dict[str, dict]:
 
 
 def comparison_label(comparison, confidence: float = 0.95) -> str:
-    """Two lines: the one-sided Mann–Whitney p and rank-biserial r, then the mean difference and its CI."""
+    """The one-sided Mann–Whitney p and rank-biserial r, the mean difference and its CI and, where
+    the comparison has one, the test paired by noise seed."""
     if comparison is None:
         return "no test: the stimulus set needs at least 2 boundary and 2 control images with enough ratings"
     c = _as_dict(comparison)
-    return (f"boundary (n = {int(c['n_boundary'])}) > control (n = {int(c['n_control'])}): Mann–Whitney one-sided "
-            f"{format_p(c['p_greater'])}, rank-biserial r = {c['rank_biserial']:.2f}\n"
-            f"mean difference {c['mean_difference']:.2f} bits, {_percent(confidence)} CI "
-            f"[{c['ci_low']:.2f}, {c['ci_high']:.2f}]; medians {c['median_boundary']:.2f} vs "
-            f"{c['median_control']:.2f} bits")
+    label = (f"boundary (n = {int(c['n_boundary'])}) > control (n = {int(c['n_control'])}): Mann–Whitney one-sided "
+             f"{format_p(c['p_greater'])}, rank-biserial r = {c['rank_biserial']:.2f}\n"
+             f"mean difference {c['mean_difference']:.2f} bits, {_percent(confidence)} CI "
+             f"[{c['ci_low']:.2f}, {c['ci_high']:.2f}]; medians {c['median_boundary']:.2f} vs "
+             f"{c['median_control']:.2f} bits")
+    if pd.notna(c.get("p_paired_greater", np.nan)):
+        label += (f"\npaired by noise seed ({int(c['n_pairs'])} seeds): mean difference "
+                  f"{c['paired_mean_difference']:.2f} bits [{c['paired_ci_low']:.2f}, {c['paired_ci_high']:.2f}], "
+                  f"Wilcoxon one-sided {format_p(c['p_paired_greater'])}")
+    return label
 
 
 def _kind_tick(kind: str, n: int, row: Mapping | None) -> str:

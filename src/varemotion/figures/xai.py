@@ -283,13 +283,17 @@ def _bar_labels(ax, bars, texts: Sequence[str], tops: Sequence[float]) -> None:
         ax.text(bar.get_x() + bar.get_width() / 2, top + 1.5, text, ha="center", va="bottom", fontsize=7)
 
 
-def twoafc_figure(accuracy: pd.DataFrame):
-    """Percent correct in the two-alternative forced choice for people (first, black) and each model, with Wilson CIs.
+def twoafc_figure(accuracy: pd.DataFrame, rule: str = "sample"):
+    """Percent correct in the two-alternative forced choice for people (first, black) and each model, with CIs.
 
-    One row per ``who`` (:data:`PEOPLE` for the participants); columns :data:`TWOAFC_ACCURACY_COLUMNS`,
-    ``accuracy``, ``ci_low`` and ``ci_high`` as proportions.
+    One row per ``who`` (:data:`PEOPLE` for the participants) and, where the table has a ``rule``
+    column, decision rule: the models' rows of ``rule`` are drawn (people's are what they
+    answered). Columns :data:`TWOAFC_ACCURACY_COLUMNS`, ``accuracy``, ``ci_low`` and ``ci_high``
+    as proportions.
     """
     _require(accuracy, TWOAFC_ACCURACY_COLUMNS, "2AFC accuracy")
+    if "rule" in accuracy.columns:
+        accuracy = accuracy[(accuracy["who"].astype(str) == PEOPLE) | (accuracy["rule"].astype(str) == rule)]
     rows = accuracy[np.isfinite(pd.to_numeric(accuracy["accuracy"], errors="coerce").astype(float))]
     order = _in_order(rows["who"], (PEOPLE,))
     repeated = sorted(set(rows["who"].astype(str)[rows["who"].astype(str).duplicated()]))
@@ -313,7 +317,8 @@ def twoafc_figure(accuracy: pd.DataFrame):
     ax.set_ylim(0, 110)  # headroom for the counts above 100 %
     ax.set_yticks(np.arange(0, 101, 20))
     ax.set_ylabel("percent correct")
-    ax.set_title("Two-alternative forced choice (whiskers: Wilson CI; dashed: chance)")
+    ax.set_title(f"Two-alternative forced choice, models by {rule}\n(whiskers: CI resampling the faces; dashed: chance)",
+                 fontsize=9)
     if not len(order):
         _no_data(ax)
     fig.tight_layout()

@@ -5,8 +5,8 @@ an unambiguous face still clicks the wrong emotion now and then. An image's entr
 *significantly above zero* when its ratings disagree more than such slips explain:
 
 - H0: each rating differs from the image's answer with probability at most ``error_rate`` (the
-  slip rate, a config value such as 0.05, or estimated from catch-trial errors with
-  :func:`catch_error_rate`);
+  slip rate: estimated from the catch trials, faces with a known answer, by
+  :func:`slip_rate_from_catch`, or a config value such as 0.05);
 - k = the number of ratings that differ from the majority response, n = the number of ratings;
   one-sided exact binomial test (:func:`scipy.stats.binomtest`, alternative 'greater') of
   k out of n against ``error_rate``. The majority is the answer that fits the data best, so k
@@ -54,6 +54,31 @@ def catch_error_rate(expected, observed) -> float:
     if expected.shape != observed.shape or expected.size == 0:
         raise ValueError("give one observed response per catch trial, and at least one catch trial")
     return float(np.mean(expected != observed))
+
+
+@dataclass(frozen=True)
+class SlipRate:
+    """The slip rate used by the test, and where it comes from (``catch`` trials or the ``config``)."""
+
+    rate: float
+    source: str
+    n_catch: int = 0
+    n_errors: int = 0
+
+
+def slip_rate_from_catch(catch: pd.DataFrame, subjects=None) -> SlipRate:
+    """The share of wrong catch answers, as the Jeffreys estimate (k + ½) / (n + 1), never 0 or 1.
+
+    ``catch`` has expected_response and response columns (one row per catch trial); with
+    ``subjects``, only their catch trials count (e.g. those left in the trial table).
+    """
+    if subjects is not None:
+        catch = catch[catch["subject_id"].astype(str).isin({str(s) for s in subjects})]
+    if catch.empty:
+        raise ValueError("there are no catch trials to estimate the slip rate from; set stats.error_rate")
+    n = len(catch)
+    errors = round(catch_error_rate(catch["expected_response"], catch["response"]) * n)
+    return SlipRate(rate=(errors + 0.5) / (n + 1), source="catch", n_catch=n, n_errors=errors)
 
 
 def differing_from_majority(per_image: pd.DataFrame) -> np.ndarray:

@@ -2,15 +2,21 @@
 
 One row per stimulus of the manifest, in manifest order (columns :func:`per_image_columns`):
 
-- the manifest's stimulus_id, kind, guide_a, guide_b, target_i, target_j;
+- the manifest's stimulus_id, kind, guide_a, guide_b, target_i, target_j and seed (the image's
+  starting noise; blank where the manifest has none);
 - n_ratings and enough_ratings (n_ratings ≥ ``min_ratings``);
 - ``human_n_<emotion>`` counts and ``human_p_<emotion>`` shares of the ratings (NaN without ratings);
-- human_entropy: the entropy (bits) of the response shares, the plug-in estimate, which is biased
-  low for few ratings (compare images with similar n_ratings, or require enough of them);
+- human_entropy_plugin: the entropy (bits) of the response shares, which is biased low for few
+  ratings; human_entropy_miller_madow: the same with the Miller–Madow bias correction
+  (:func:`varemotion.entropy.count_entropy_bits`); human_entropy: the one chosen by ``estimator``,
+  the one every test uses;
 - majority_response: the most chosen emotion, ties to the first in emotion order ('' without ratings);
 - outcome: the guidance outcome of guided images (see :mod:`varemotion.stats.outcomes`; '' for
   controls and unrated images);
-- every classifier's ``<clf>_p_<emotion>`` and ``<clf>_entropy`` columns, copied from the manifest.
+- every classifier's ``<clf>_p_<emotion>`` and ``<clf>_entropy`` columns, copied from the manifest;
+- ensemble_entropy and guide_disagreement (:mod:`varemotion.stats.model_side`).
+
+Columns of the manifest beyond these (e.g. other scores of the images) are ignored.
 """
 
 from __future__ import annotations
@@ -20,8 +26,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from varemotion.entropy import entropy_bits
+from varemotion.entropy import ESTIMATORS, count_entropy_bits, entropy_bits
 from varemotion.manifest import entropy_column, probability_column
+from varemotion.stats.model_side import MODEL_SIDE_COLUMNS, model_side_measures
 from varemotion.stats.outcomes import (
     DEFAULT_THRESHOLDS,
     OutcomeThresholds,
@@ -29,6 +36,8 @@ from varemotion.stats.outcomes import (
 )
 
 IMAGE_COLUMNS = ["stimulus_id", "kind", "guide_a", "guide_b", "target_i", "target_j"]
+#: The per-image column of each entropy estimator.
+ENTROPY_COLUMNS = {estimator: f"human_entropy_{estimator}" for estimator in ESTIMATORS}
 _SHOWN_IDS = 5
 
 
@@ -42,12 +51,12 @@ def human_probability_column(emotion: str) -> str:
 
 def per_image_columns(emotions: Sequence[str], classifiers: Sequence[str]) -> list[str]:
     """The per-image table's columns, in order."""
-    columns = IMAGE_COLUMNS + ["n_ratings", "enough_ratings"]
+    columns = IMAGE_COLUMNS + ["seed", "n_ratings", "enough_ratings"]
     columns += [human_count_column(e) for e in emotions] + [human_probability_column(e) for e in emotions]
-    columns += ["human_entropy", "majority_response", "outcome"]
+    columns += ["human_entropy", *ENTROPY_COLUMNS.values(), "majority_response", "outcome"]
     for name in classifiers:
         columns += [probability_column(name, e) for e in emotions] + [entropy_column(name)]
-    return columns
+    return columns + MODEL_SIDE_COLUMNS
 
 
 def emotions_of(per_image: pd.DataFrame) -> tuple[str, ...]:
@@ -99,7 +108,7 @@ def majority(counts: np.ndarray, emotions: Sequence[str]) -> np.ndarray:
 
 def per_image_table(
     trials: pd.DataFrame, manifest: pd.DataFrame, emotions: Sequence[str], classifiers: Sequence[str],
-    min_ratings: int = 1, outcome_thresholds: OutcomeThresholds = DEFAULT_THRESHOLDS,
+    min_ratings: int = 1, outcome_thresholds: OutcomeThresholds = DEFAULT_THRESHOLDS, estimator: str = "plugin",
 ) -> pd.DataFrame:
     """One row per manifest stimulus with human counts, shares, entropy, majority and outcome.
 
@@ -108,26 +117,32 @@ def per_image_table(
     not among them, or classifier columns missing from the manifest.
     """
     emotions = list(emotions)
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
     _check_manifest(manifest, emotions, classifiers)
     stimulus_ids = manifest["stimulus_id"].astype(str).to_numpy()
     counts = response_counts(trials, stimulus_ids, emotions)
     n = counts.sum(axis=1)
-    shares, entropy = response_shares(counts)
+    shares, _ = response_shares(counts)
     table = pd.DataFrame({c: manifest[c].to_numpy() for c in IMAGE_COLUMNS})
     table["stimulus_id"] = stimulus_ids
+    table["seed"] = manifest["seed"].to_numpy() if "seed" in manifest.columns else ""
     table["n_ratings"] = n
     table["enough_ratings"] = n >= int(min_ratings)
     for k, emotion in enumerate(emotions):
         table[human_count_column(emotion)] = counts[:, k]
     for k, emotion in enumerate(emotions):
         table[human_probability_column(emotion)] = shares[:, k]
-    table["human_entropy"] = entropy
+    for name, column in ENTROPY_COLUMNS.items():
+        table[column] = count_entropy_bits(counts, name)
+    table["human_entropy"] = table[ENTROPY_COLUMNS[estimator]]
     table["majority_response"] = majority(counts, emotions)
     table["outcome"] = _outcomes(table, emotions, shares, outcome_thresholds)
     model_columns = [c for name in classifiers
                      for c in [probability_column(name, e) for e in emotions] + [entropy_column(name)]]
     model = manifest[model_columns].apply(pd.to_numeric).reset_index(drop=True)
-    return pd.concat([table, model], axis=1)[per_image_columns(emotions, classifiers)]
+    measures = model_side_measures(manifest, classifiers, emotions)
+    return pd.concat([table, model, measures], axis=1)[per_image_columns(emotions, classifiers)]
 
 
 def _check_manifest(manifest: pd.DataFrame, emotions: list[str], classifiers: Sequence[str]) -> None:

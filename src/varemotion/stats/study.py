@@ -3,32 +3,36 @@
 :func:`study_statistics` builds the per-image table and runs the tests of the study; each result
 is a table written as CSV by :func:`write_study_statistics`, with a JSON summary of the headline
 numbers. Settings come from the workflow's ``stats`` config section (:class:`StatsSettings`).
+:func:`image_table` and :func:`main_tests` are the steps that the power analysis repeats on each
+simulated study, so that it tests what the study tests, on the images the study keeps.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from varemotion.atomic import write_atomically
 
-from .agreement import significant_disagreement
-from .correlation import correlation_table
-from .groups import entropy_by_kind
+from .agreement import SlipRate, significant_disagreement, slip_rate_from_catch
+from .correlation import METHODS, correlation_table
+from .groups import EntropyByKind, entropy_by_kind
 from .images import per_image_table
-from .mixed import fit_agreement_model
+from .mixed import COEFFICIENT_COLUMNS, MixedModelResult, fit_agreement_model
 from .outcomes import OutcomeThresholds, outcome_proportions
 from .summary import headline_summary, jsonable
+from .within import within_kind_table
 
 #: File name of each table in the output folder.
 TABLE_FILES = {
-    "per_image": "per_image.csv", "correlations": "correlations.csv", "entropy_by_kind": "entropy_by_kind.csv",
-    "comparisons": "comparisons.csv", "outcomes": "outcomes.csv", "agreement": "agreement.csv",
-    "mixed_model": "mixed_model.csv",
+    "per_image": "per_image.csv", "correlations": "correlations.csv", "within_kind": "correlations_within.csv",
+    "entropy_by_kind": "entropy_by_kind.csv", "comparisons": "comparisons.csv", "outcomes": "outcomes.csv",
+    "agreement": "agreement.csv", "mixed_model": "mixed_model.csv",
 }
 
 
@@ -36,15 +40,22 @@ TABLE_FILES = {
 class StatsSettings:
     """The ``stats`` config section (see the workflow schema for each value's meaning)."""
 
-    min_ratings: int = 5
+    min_ratings: int = 10
+    entropy_estimator: str = "miller_madow"
     outcome_sum_min: float = 0.8
     outcome_each_min: float = 0.1
     n_resamples: int = 9999
     confidence: float = 0.95
     alpha: float = 0.05
-    error_rate: float = 0.05
+    error_rate: float | None = None
     model_classifier: str = ""
+    stimulus_intercepts: bool = True
+    subject_slopes: bool = True
     seed: int = 0
+
+    @property
+    def resampling(self) -> dict:
+        return {"n_resamples": self.n_resamples, "confidence": self.confidence, "seed": self.seed}
 
 
 @dataclass
@@ -56,25 +67,72 @@ class StudyStatistics:
     summary: dict = field(default_factory=dict)
 
 
-def study_statistics(trials: pd.DataFrame, manifest: pd.DataFrame, emotions, classifiers,
-                     settings: StatsSettings) -> StudyStatistics:
-    """Run the statistics stage on a canonical trial table (see the module docstring)."""
+@dataclass(frozen=True)
+class MainTests:
+    """Boundary vs control (per kind, unpaired and paired by seed) and the pooled entropy correlations."""
+
+    by_kind: EntropyByKind
+    correlations: pd.DataFrame
+
+
+def image_table(trials: pd.DataFrame, manifest: pd.DataFrame, emotions, classifiers,
+                settings: StatsSettings) -> pd.DataFrame:
+    """The per-image table with the settings' rating filter, outcome thresholds and entropy estimator."""
     thresholds = OutcomeThresholds(settings.outcome_sum_min, settings.outcome_each_min)
-    per_image = per_image_table(trials, manifest, emotions, classifiers, settings.min_ratings, thresholds)
-    resampling = {"n_resamples": settings.n_resamples, "confidence": settings.confidence, "seed": settings.seed}
-    correlations = correlation_table(per_image, classifiers, **resampling)
-    by_kind = entropy_by_kind(per_image, **resampling)
+    return per_image_table(trials, manifest, emotions, classifiers, settings.min_ratings, thresholds,
+                           settings.entropy_estimator)
+
+
+def main_tests(per_image: pd.DataFrame, classifiers, settings: StatsSettings, methods: Sequence[str] = METHODS,
+               ) -> MainTests:
+    """The study's two main tests on the images with enough ratings."""
+    return MainTests(by_kind=entropy_by_kind(per_image, **settings.resampling),
+                     correlations=correlation_table(per_image, classifiers, methods, **settings.resampling))
+
+
+def slip_rate(settings: StatsSettings, catch: pd.DataFrame | None, trials: pd.DataFrame) -> SlipRate:
+    """The configured slip rate, else the one the catch trials of the trial table's participants show."""
+    if settings.error_rate is not None:
+        return SlipRate(rate=float(settings.error_rate), source="config")
+    if catch is None:
+        raise ValueError("stats.error_rate is null (estimate it from catch trials) but no catch trials were given")
+    return slip_rate_from_catch(catch, trials["subject_id"].unique())
+
+
+def _model_table(model: MixedModelResult, classifier: str) -> pd.DataFrame:
+    tables = [model.coefficients.assign(model="mixed")]
+    if model.image_level is not None:
+        tables.append(model.image_level.assign(model="image_level"))
+    return pd.concat(tables, ignore_index=True).assign(classifier=classifier)[["model", *COEFFICIENT_COLUMNS,
+                                                                                "classifier"]]
+
+
+def study_statistics(trials: pd.DataFrame, manifest: pd.DataFrame, emotions, classifiers,
+                     settings: StatsSettings, catch: pd.DataFrame | None = None) -> StudyStatistics:
+    """Run the statistics stage on a canonical trial table (see the module docstring).
+
+    ``catch`` holds the catch trials' expected and given answers, from which the slip rate is
+    estimated unless the settings give one.
+    """
+    per_image = image_table(trials, manifest, emotions, classifiers, settings)
+    tests = main_tests(per_image, classifiers, settings)
+    within = within_kind_table(per_image, classifiers, **settings.resampling)
     outcomes = outcome_proportions(per_image, confidence=settings.confidence)
-    agreement = significant_disagreement(per_image, settings.error_rate, settings.alpha)
+    slips = slip_rate(settings, catch, trials)
+    agreement = significant_disagreement(per_image, slips.rate, settings.alpha)
     model_classifier = settings.model_classifier or classifiers[0]
-    model = fit_agreement_model(trials, per_image, model_classifier, emotions, confidence=settings.confidence)
+    model = fit_agreement_model(trials, per_image, model_classifier, emotions,
+                                stimulus_intercepts=settings.stimulus_intercepts,
+                                subject_slopes=settings.subject_slopes, confidence=settings.confidence)
     tables = {
-        "per_image": per_image, "correlations": correlations, "entropy_by_kind": by_kind.summary,
-        "comparisons": by_kind.comparisons, "outcomes": outcomes, "agreement": agreement.images,
-        "mixed_model": model.coefficients.assign(classifier=model_classifier),
+        "per_image": per_image, "correlations": tests.correlations, "within_kind": within,
+        "entropy_by_kind": tests.by_kind.summary, "comparisons": tests.by_kind.comparisons, "outcomes": outcomes,
+        "agreement": agreement.images, "mixed_model": _model_table(model, model_classifier),
     }
-    summary = headline_summary(per_image, correlations=correlations, by_kind=by_kind, outcomes=outcomes,
+    summary = headline_summary(per_image, correlations=tests.correlations, by_kind=tests.by_kind, outcomes=outcomes,
                                agreement=agreement, models={model_classifier: model})
+    summary |= {"correlations_within": within, "slip_rate": asdict(slips),
+                "entropy_estimator": settings.entropy_estimator, "min_ratings": settings.min_ratings}
     return StudyStatistics(tables=tables, model_summary=model.summary, summary=jsonable(summary))
 
 

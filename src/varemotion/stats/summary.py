@@ -41,13 +41,16 @@ def _images(per_image: pd.DataFrame) -> dict:
         "n_ratings": int(per_image["n_ratings"].sum()),
         "ratings_per_image_median": float(rated["n_ratings"].median()) if len(rated) else None,
         "images_per_kind": per_image["kind"].astype(str).value_counts().sort_index().to_dict(),
+        "ratings_per_kind": rated.groupby(rated["kind"].astype(str))["n_ratings"].agg(["mean", "min", "max"])
+        .to_dict(orient="index"),
     }
 
 
 def _model(result: MixedModelResult) -> dict:
     return {
         "coefficients": result.coefficients, "subject_variance": result.subject_variance,
-        "stimulus_variance": result.stimulus_variance, "residual_variance": result.residual_variance,
+        "stimulus_variance": result.stimulus_variance, "slope_variance": result.slope_variance,
+        "residual_variance": result.residual_variance, "image_level": result.image_level,
         "n_trials": result.n_trials, "n_subjects": result.n_subjects, "n_stimuli": result.n_stimuli,
         "converged": result.converged, "warnings": result.warnings,
     }

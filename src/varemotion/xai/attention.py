@@ -18,8 +18,6 @@ import os
 
 import numpy as np
 import pandas as pd
-import scipy.stats
-from sklearn.metrics import roc_auc_score
 
 from varemotion.behavior.labels import parse_responses
 from varemotion.behavior.simulation import SUBJECT_PREFIX
@@ -37,8 +35,6 @@ from varemotion.xai.metrics import min_max
 CLICK_COLUMNS = ("subject_id", "stimulus_id", "click", "x", "y", "radius", "response")
 CLICKS_EXPECTED = ("a CSV or TSV table with a header line and one click per line: columns subject_id, stimulus_id,"
                    " click, x, y, radius, response")
-#: Shares of the human map's highest pixels taken as positives for the AUC of :func:`map_similarity`.
-AUC_TOP_SHARES = (0.05, 0.1, 0.2, 0.3)
 TRIAL_KEY = ["subject_id", "stimulus_id"]
 
 
@@ -283,41 +279,3 @@ def simulate_clicks(region_masks, face_masks, stimulus_ids, labels, emotions, n_
     # Zero-padded ids sort in subject order; the stable sort keeps images and clicks in order.
     clicks = pd.concat(parts, ignore_index=True).sort_values("subject_id", kind="stable")
     return clicks[list(CLICK_COLUMNS)].reset_index(drop=True)
-
-
-def _threshold_auc(model: np.ndarray, human: np.ndarray, top_shares) -> float:
-    """Mean ROC AUC of the model map at finding the human map's top pixels, over ``top_shares``."""
-    scores = []
-    for share in top_shares:
-        threshold = np.quantile(human, 1.0 - share)
-        # Where the quantile is the map's minimum (ties at the bottom), ">=" would mark every pixel.
-        positives = human >= threshold if threshold > human.min() else human > threshold
-        scores.append(roc_auc_score(positives, model))
-    return float(np.mean(scores))
-
-
-def map_similarity(model_maps, human_maps, stimulus_ids, top_shares=AUC_TOP_SHARES) -> pd.DataFrame:
-    """One row per image: stimulus_id, spearman, pearson, auc of a model's map against the human map.
-
-    spearman and pearson are scipy.stats correlations over the pixels. auc is the mean over
-    ``top_shares`` q of the ROC AUC with which the model map's values pick out the human map's
-    top-q pixels: those at or above its (1 − q) quantile, or above it where that quantile is the
-    map's minimum. All three are NaN when either map is constant.
-    """
-    model, human = np.asarray(model_maps, dtype=float), np.asarray(human_maps, dtype=float)
-    ids = [str(s) for s in stimulus_ids]
-    if model.ndim != 3 or model.shape != human.shape or len(ids) != len(model):
-        raise ValueError(f"model_maps {model.shape} and human_maps {human.shape} must both be (S, H, W)"
-                         f" with S = {len(ids)} stimulus ids")
-    if not (np.isfinite(model).all() and np.isfinite(human).all()):
-        raise ValueError("maps hold NaN or infinite values (expected finite numbers)")
-    rows = []
-    for i, stimulus in enumerate(ids):
-        m, h = model[i].ravel(), human[i].ravel()
-        if np.ptp(m) == 0 or np.ptp(h) == 0:
-            rows.append({"stimulus_id": stimulus, "spearman": np.nan, "pearson": np.nan, "auc": np.nan})
-            continue
-        rows.append({"stimulus_id": stimulus, "spearman": float(scipy.stats.spearmanr(m, h).statistic),
-                     "pearson": float(scipy.stats.pearsonr(m, h).statistic),
-                     "auc": _threshold_auc(m, h, top_shares)})
-    return pd.DataFrame(rows, columns=["stimulus_id", "spearman", "pearson", "auc"])

@@ -9,10 +9,19 @@ import pandas as pd
 
 from varemotion.atomic import write_atomically
 from varemotion.data.splits import load_split
-from varemotion.xai.attention import attention_maps, map_similarity, read_clicks, simulate_clicks
+from varemotion.xai.attention import attention_maps, read_clicks, simulate_clicks
 from varemotion.xai.geometry import geometry_of
+from varemotion.xai.similarity import SHUFFLED_COLUMNS, map_similarity, shuffled_similarity
 from varemotion.xai.stage import load_maps, write_json, write_table
-from varemotion.xai.twoafc import design_twoafc, model_twoafc, percent_correct, read_twoafc, simulate_twoafc
+from varemotion.xai.twoafc import (
+    RULES,
+    design_twoafc,
+    model_twoafc,
+    percent_correct,
+    read_twoafc,
+    simulate_twoafc,
+    target_share,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +38,15 @@ def run_people_images(test_path, landmarks_path, out_path, people: dict, seed: i
     test = load_split(test_path)
     shape = test.images.shape[1:3]
     arrays = {}
+    known_geometry = "au_masks" in test.extras or landmarks_path
     if people["source"] == "data":
         ids = set(read_clicks(people["clicks"], test.ids, test.emotions, shape, people["column_map"])["stimulus_id"])
         ids |= set(read_twoafc(people["twoafc"], test.ids, test.emotions, people["column_map"])["stimulus_id"])
         rows = np.array(sorted(i for i, name in enumerate(test.ids) if name in ids), dtype=np.int64)
+        if known_geometry:
+            arrays = {"face_masks": geometry_of(test, landmarks_path, template_size).face_masks[rows]}
+        else:
+            log.info("no landmarks: maps are compared over the whole image, not within the face")
     else:
         geometry = geometry_of(test, landmarks_path, template_size)
         rows = choose_faces(test.labels, people["n_per_emotion"], len(test.emotions), seed)
@@ -86,24 +100,39 @@ def simulate_people(faces: dict, emotions: list[str], frontend_weights, people: 
     return clicks, trials
 
 
-def run_attention_comparison(map_paths, images_path, clicks_path, twoafc_path, out: dict, classifiers, methods) -> None:
-    """Human attention maps, their similarity to every model map, and 2AFC accuracy of people and models."""
+def model_accuracies(name: str, probabilities, trials: pd.DataFrame, ids, emotions, resampling: dict) -> list[dict]:
+    """A model's 2AFC accuracy under each decision rule (:data:`~varemotion.xai.twoafc.RULES`)."""
+    expected = target_share(probabilities, trials, ids, emotions)
+    rows = []
+    for rule in RULES:
+        answered = trials.assign(response=model_twoafc(probabilities, trials, ids, emotions, resampling["seed"], rule))
+        rows.append(percent_correct(answered, name, rule=rule, expected=expected if rule == "sample" else None,
+                                    **resampling))
+    return rows
+
+
+def run_attention_comparison(map_paths, images_path, clicks_path, twoafc_path, out: dict, classifiers, methods,
+                             resampling: dict) -> None:
+    """Human attention maps, their similarity to every model map within the face (and to maps of other faces
+    of the same emotion), and 2AFC accuracy of people and models. ``resampling`` has the CIs' n_resamples,
+    confidence and seed."""
     faces = load_people_images(images_path)
     ids, emotions = faces["ids"], [str(e) for e in faces["emotions"]]
     shape = faces["images"].shape[1:3]
+    masks = faces.get("face_masks")
     clicks = read_clicks(clicks_path, ids, emotions, shape)
     trials = read_twoafc(twoafc_path, ids, emotions)
     human = attention_maps(clicks, ids, shape)
-    similarity, accuracy = [], [percent_correct(trials, "people")]
+    similarity, accuracy = [], [percent_correct(trials, "people", **resampling)]
     for name, path in zip(classifiers, map_paths):
         maps = load_maps(path)
         if maps["ids"].tolist() != ids.tolist():
             raise ValueError(f"{path}: maps are of other faces than {images_path}; rerun the saliency maps")
         for method in methods:
-            table = map_similarity(maps[f"maps_{method}"], human, ids)
-            similarity.append(table.assign(classifier=name, method=method))
-        answered = trials.assign(response=model_twoafc(maps["probabilities"], trials, ids, emotions))
-        accuracy.append(percent_correct(answered, name))
+            table = map_similarity(maps[f"maps_{method}"], human, ids, masks=masks)
+            baseline = shuffled_similarity(maps[f"maps_{method}"], human, ids, faces["labels"], masks)
+            similarity.append(table.merge(baseline, on="stimulus_id").assign(classifier=name, method=method))
+        accuracy += model_accuracies(name, maps["probabilities"], trials, ids, emotions, resampling)
     similarity = pd.concat(similarity, ignore_index=True)
     accuracy = pd.DataFrame(accuracy)
     write_atomically(out["attention"], lambda handle: np.savez_compressed(handle, ids=ids, maps=human.astype(np.float32)))
@@ -113,8 +142,12 @@ def run_attention_comparison(map_paths, images_path, clicks_path, twoafc_path, o
 
 
 def people_summary(similarity: pd.DataFrame, accuracy: pd.DataFrame) -> dict:
-    """Mean similarity of model to human maps per (classifier, method), and 2AFC percent correct."""
-    means = similarity.groupby(["classifier", "method"])[["spearman", "pearson", "auc"]].mean().reset_index()
+    """Mean similarity of model to human maps per (classifier, method), beside the shuffled-face baseline
+    (``spearman_excess``: how much closer a model's map is to the human map of its own face), and
+    2AFC percent correct."""
+    columns = ["spearman", "pearson", "auc", *SHUFFLED_COLUMNS]
+    means = similarity.groupby(["classifier", "method"])[columns].mean().reset_index()
+    means["spearman_excess"] = means["spearman"] - means["spearman_shuffled"]
     best = means.loc[means["spearman"].idxmax()] if means["spearman"].notna().any() else None
     return {
         "similarity": means.to_dict(orient="records"),

@@ -3,7 +3,14 @@
 A trial shows one stimulus with two options, the target (the stimulus's true emotion) and a foil
 (another emotion); the participant picks one. Simulated participants are the behaviour stage's
 observers (:mod:`varemotion.behavior.simulation`): their K-way choice probabilities restricted to
-the two options and renormalised. A model answers with the option it gives the higher probability.
+the two options and renormalised, one option drawn from them. A model answers by the same rule
+(``sample``: an option drawn from its own two-option probabilities) or with the option it finds
+more probable (``argmax``), which favours it over people who sample; both are reported, and for
+the sampling rule also its expected accuracy (the mean probability of the target, without draws).
+
+Every face is shown to every participant, so a face's trials are not independent (a model's
+argmax answers a face the same way each time): :func:`percent_correct`'s interval resamples the
+faces, not the trials.
 """
 
 from __future__ import annotations
@@ -12,7 +19,6 @@ import os
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
 from varemotion.behavior.labels import parse_responses
 from varemotion.behavior.simulation import SUBJECT_PREFIX, choice_probabilities, draw_choices
@@ -24,6 +30,7 @@ from varemotion.behavior.trials import (
     error_at,
     text_values,
 )
+from varemotion.stats.clusters import cluster_bootstrap, weighted_mean
 
 TWOAFC_COLUMNS = ("subject_id", "stimulus_id", "target", "foil", "response")
 DESIGN_COLUMNS = TWOAFC_COLUMNS[:4]
@@ -156,13 +163,13 @@ def simulate_twoafc(design: pd.DataFrame, logits, observers: pd.DataFrame, emoti
     return table[list(DESIGN_COLUMNS)].assign(response=response)[list(TWOAFC_COLUMNS)]
 
 
-def model_twoafc(probabilities, trials: pd.DataFrame, stimulus_ids, emotions, seed: int = 0) -> pd.Series:
-    """A model's answer to each trial: the option (target or foil) it gives the higher probability.
+RULES = ("sample", "argmax")
+PEOPLE_RULE = "observed"
+ACCURACY_COLUMNS = ["who", "rule", "n", "n_stimuli", "correct", "accuracy", "ci_low", "ci_high", "expected"]
 
-    ``probabilities`` is (S, K), row i for ``stimulus_ids[i]``. Exact ties are broken by a coin
-    drawn from ``seed``, so a model indifferent between the options scores 50 % on average.
-    Returns the responses as emotion names, indexed like ``trials``.
-    """
+
+def target_share(probabilities, trials: pd.DataFrame, stimulus_ids, emotions) -> np.ndarray:
+    """Per trial, the model's probability of the target over the two options: p_target / (p_target + p_foil)."""
     emotions = check_emotions(emotions)
     _check_design(trials)
     stimuli = pd.Index([str(s) for s in stimulus_ids])
@@ -173,21 +180,43 @@ def model_twoafc(probabilities, trials: pd.DataFrame, stimulus_ids, emotions, se
     target = _indices(trials["target"], pd.Index(emotions), "trial target")
     foil = _indices(trials["foil"], pd.Index(emotions), "trial foil")
     p_target, p_foil = p[rows, target], p[rows, foil]
-    coin = np.random.default_rng(seed).random(len(rows)) < 0.5
-    pick_target = (p_target > p_foil) | ((p_target == p_foil) & coin)
-    names = np.asarray(emotions, dtype=object)
-    return pd.Series(np.where(pick_target, names[target], names[foil]), index=trials.index, name="response")
+    total = p_target + p_foil
+    return np.divide(p_target, total, out=np.full(len(rows), 0.5), where=total > 0)
 
 
-def percent_correct(trials: pd.DataFrame, who: str, confidence: float = 0.95) -> dict:
-    """who, n, correct, accuracy and its Wilson interval (ci_low, ci_high) over trials answered with the target."""
-    missing = [c for c in ("target", "response") if c not in trials.columns]
+def model_twoafc(probabilities, trials: pd.DataFrame, stimulus_ids, emotions, seed: int = 0,
+                 rule: str = "sample") -> pd.Series:
+    """A model's answer to each trial under ``rule`` (see the module docstring), as emotion names.
+
+    ``probabilities`` is (S, K), row i for ``stimulus_ids[i]``. Under ``argmax`` exact ties are
+    broken by a coin drawn from ``seed``, so a model indifferent between the options scores 50 %
+    on average. Returns the responses indexed like ``trials``.
+    """
+    if rule not in RULES:
+        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
+    share = target_share(probabilities, trials, stimulus_ids, emotions)
+    draw = np.random.default_rng(seed).random(len(share))
+    pick_target = draw < share if rule == "sample" else (share > 0.5) | ((share == 0.5) & (draw < 0.5))
+    return pd.Series(np.where(pick_target, trials["target"].astype(str), trials["foil"].astype(str)),
+                     index=trials.index, name="response")
+
+
+def percent_correct(trials: pd.DataFrame, who: str, confidence: float = 0.95, rule: str = PEOPLE_RULE,
+                    n_resamples: int = 1999, seed: int = 0, expected=None) -> dict:
+    """:data:`ACCURACY_COLUMNS`: accuracy over trials answered with the target, its CI resampling the stimuli.
+
+    ``expected`` (per-trial probabilities of a correct answer) gives the expected accuracy.
+    """
+    missing = [c for c in ("target", "response", "stimulus_id") if c not in trials.columns]
     if missing:
         raise ValueError(f"trials are missing columns {missing}")
-    n = len(trials)
-    correct = int((trials["response"].astype(str) == trials["target"].astype(str)).sum())
-    if not n:
-        return {"who": who, "n": 0, "correct": 0, "accuracy": np.nan, "ci_low": np.nan, "ci_high": np.nan}
-    low, high = proportion_confint(correct, n, alpha=1.0 - confidence, method="wilson")
-    return {"who": who, "n": n, "correct": correct, "accuracy": correct / n, "ci_low": float(low),
-            "ci_high": float(high)}
+    correct = (trials["response"].astype(str) == trials["target"].astype(str)).to_numpy(dtype=float)
+    row = {"who": who, "rule": rule, "n": len(trials), "n_stimuli": int(trials["stimulus_id"].nunique()),
+           "correct": int(correct.sum()), "accuracy": correct.mean() if len(trials) else np.nan,
+           "ci_low": np.nan, "ci_high": np.nan,
+           "expected": float(np.mean(expected)) if expected is not None and len(trials) else np.nan}
+    if len(trials):
+        clusters = pd.factorize(trials["stimulus_id"].astype(str))[0]
+        row["ci_low"], row["ci_high"] = cluster_bootstrap(lambda w: weighted_mean(correct, w), clusters,
+                                                          n_resamples, confidence, seed)
+    return row
