@@ -32,6 +32,9 @@ CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver"
 EMOTIONS = list(BASIC_EMOTIONS)
 STIMULI = [f"S{i:02d}" for i in range(12)]
 CATCH = {"C1": "happiness", "C2": "anger"}
+#: The exported experiment offers both non-emotion answers after the emotion buttons.
+OTHERS = ["unclear", "not_a_face"]
+ANSWERS = EMOTIONS + OTHERS
 
 
 def get_umask() -> int:
@@ -69,7 +72,8 @@ def exported(tmp_path_factory) -> Path:
     needs_npm()
     root = tmp_path_factory.mktemp("experiment")
     images = make_images(root / "faces")
-    return export_experiment(small_design(), images, EMOTIONS, root / "export", PACKAGE_DIR, title="Test study")
+    return export_experiment(small_design(), images, EMOTIONS, root / "export", PACKAGE_DIR, title="Test study",
+                             non_emotion_answers=OTHERS)
 
 
 # --- input checks -------------------------------------------------------------------------------
@@ -213,6 +217,12 @@ def test_export_layout_and_timeline_file(exported):
     assert "http://" not in html and "https://" not in html and "<title>Test study</title>" in html
     assert {"P1.csv", "P2.csv", "emotions.csv"} <= {p.name for p in (exported / "psychopy").iterdir()}
     assert "index.html?participant=P1" in (exported / "README.txt").read_text()
+    assert "Disgust, Fear, Unclear, Not a face." in " ".join((exported / "README.txt").read_text().split())
+    timeline = parse_timeline((jspsych / "timeline.js").read_text())
+    assert timeline["non_emotion_answers"] == OTHERS and timeline["non_emotion_labels"] == ["Unclear", "Not a face"]
+    assert "design.non_emotion_labels" in (jspsych / "experiment.js").read_text()
+    buttons = pd.read_csv(exported / "psychopy" / "emotions.csv")
+    assert buttons["emotion"].tolist() == ANSWERS and buttons["label"].tolist()[-2:] == ["Unclear", "Not a face"]
     assert not [p for p in exported.parent.iterdir() if p.name.startswith(".")]
 
 
@@ -266,8 +276,8 @@ def page_text(driver, url: str, css: str) -> str:
         ec.presence_of_element_located((By.CSS_SELECTOR, css))).text
 
 
-def run_session(driver, url: str, trials: list[dict], rng: random.Random) -> list[int]:
-    """Click Start, then a random button on each trial (after checking its face); the buttons clicked."""
+def run_session(driver, url: str, trials: list[dict], rng: random.Random, forced: dict[int, int]) -> list[int]:
+    """Click Start, then a random button on each trial (``forced``: trial → button); the buttons clicked."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -280,8 +290,8 @@ def run_session(driver, url: str, trials: list[dict], rng: random.Random) -> lis
         face = wait.until(ec.presence_of_element_located((By.ID, "jspsych-image-button-response-stimulus")))
         assert face.get_attribute("src").endswith("/" + trial["image"])
         buttons = driver.find_elements(By.CSS_SELECTOR, "#jspsych-image-button-response-btngroup button")
-        assert [b.text for b in buttons] == [e.capitalize() for e in EMOTIONS]
-        choice = rng.randrange(len(buttons))
+        assert [b.text for b in buttons] == [e.capitalize() for e in EMOTIONS] + ["Unclear", "Not a face"]
+        choice = forced.get(len(clicked), rng.randrange(len(buttons)))
         buttons[choice].click()
         clicked.append(choice)
         wait.until(ec.staleness_of(face))
@@ -304,7 +314,9 @@ def test_browser_round_trip(exported, tmp_path):
         listed = page_text(driver, index, "#varemotion-participants").splitlines()
         assert listed == ["P1 (12 trials)", "P2 (12 trials)"]
         assert 'no participant "P9"' in page_text(driver, index + "?participant=P9", "#varemotion-error")
-        clicked = run_session(driver, index + "?participant=P1", trials, random.Random(7))
+        rated = [n for n, t in enumerate(trials) if not t["is_catch"]]
+        forced = {rated[0]: len(EMOTIONS) + 1, rated[1]: len(EMOTIONS)}  # not a face, unclear
+        clicked = run_session(driver, index + "?participant=P1", trials, random.Random(7), forced)
         saved = wait_for_file(downloads / "varemotion_P1.csv")
         requested = requested_urls(driver)
     finally:
@@ -312,10 +324,11 @@ def test_browser_round_trip(exported, tmp_path):
 
     assert any(url.endswith("/lib/jspsych.js") for url in requested)
     assert not [url for url in requested if url.startswith(("http:", "https:", "ws:", "wss:"))]
-    table = read_jspsych(saved, EMOTIONS, STIMULI)
+    table = read_jspsych(saved, EMOTIONS, STIMULI, non_emotion_answers=OTHERS)
     rated = [(t, c) for t, c in zip(trials, clicked) if not t["is_catch"]]
+    assert table["response"].iloc[:2].tolist() == ["not_a_face", "unclear"]
     expected = pd.DataFrame({"subject_id": "P1", "stimulus_id": [t["stimulus_id"] for t, _ in rated],
-                             "response": [EMOTIONS[c] for _, c in rated],
+                             "response": [ANSWERS[c] for _, c in rated],
                              "is_train": [t["is_train"] for t, _ in rated]})
     pd.testing.assert_frame_equal(table[["subject_id", "stimulus_id", "response", "is_train"]], expected,
                                   check_dtype=False)

@@ -147,6 +147,8 @@ rule ingest_ratings:
         format=config["behavior"]["ratings"]["format"],
         column_map=config["behavior"]["ratings"]["column_map"],
         choices=config["behavior"]["ratings"]["choices"],
+        # Button indices after the emotions are the experiment's non-emotion answers.
+        non_emotion_answers=config["behavior"]["experiment"]["non_emotion_answers"],
         min_catch_accuracy=config["behavior"]["ratings"]["min_catch_accuracy"],
         # Rating files without is_train get the design's training rule.
         train_fraction=config["behavior"]["design"]["train_fraction"],
@@ -190,6 +192,7 @@ rule experiment:
         emotions=config["data"]["emotions"],
         title=config["behavior"]["experiment"]["title"],
         completion_url=config["behavior"]["experiment"]["completion_url"],
+        non_emotion_answers=config["behavior"]["experiment"]["non_emotion_answers"],
     threads: 1
     conda:
         "../../envs/varemotion.yaml"

@@ -18,6 +18,7 @@ rule study_statistics:
         agreement="results/stats/{analysis}/agreement.csv",
         mixed_model="results/stats/{analysis}/mixed_model.csv",
         mixed_model_text="results/stats/{analysis}/mixed_model.txt",
+        non_emotion_answers="results/stats/{analysis}/non_emotion_answers.csv",
         summary=report("results/stats/{analysis}/summary.json", caption="../report/summary.rst", category="Entropy statistics"),
     log:
         "results/logs/stats/{analysis}.log",

@@ -13,7 +13,8 @@ def main(input, params, output):
                          keep_default_na=False)
     images = {path.stem: path for folder in (input["stimuli"], input["catch"]) for path in Path(folder).glob("*.png")}
     export_experiment(design, images, params["emotions"], output[0], Path(input["package"][0]).parent,
-                      title=params["title"], completion_url=params["completion_url"])
+                      title=params["title"], completion_url=params["completion_url"],
+                      non_emotion_answers=params["non_emotion_answers"])
     print(f"experiment for {design['subject_id'].nunique()} participants written to {output[0]}")
 
 

@@ -22,7 +22,7 @@ def main(input, params, output):
     rule = TrainRule(frozenset(read_holdout(input["holdout"])["stimulus_id"]), params["train_fraction"], params["seed"])
     trials, answers = read_ratings(list(input["ratings"]), params["format"], params["emotions"], stimulus_ids,
                                    column_map=params["column_map"] or None, choices=params["choices"],
-                                   train_rule=rule)
+                                   train_rule=rule, non_emotion_answers=params["non_emotion_answers"])
     trials, excluded = exclude_inattentive(trials, answers, params["min_catch_accuracy"])
     if excluded:
         print(f"excluded for catch accuracy below {params['min_catch_accuracy']}: {', '.join(excluded)}")

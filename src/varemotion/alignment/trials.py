@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from varemotion.behavior.answers import emotion_trials
+
 log = logging.getLogger(__name__)
 
 PARTS = ("train", "validation", "held_out")
@@ -48,11 +50,16 @@ def human_trials(trials: pd.DataFrame, stimulus_ids: Sequence[str], emotions: Se
     Each subject's validation trials are round(``validation_fraction`` × their is_train trials),
     drawn with ``seed``; a subject with a single training trial keeps it for training. Trials on
     the ``holdout`` stimuli are held out whatever their is_train says (a log line counts those
-    that said true).
+    that said true). Non-emotion answers ("unclear", "not a face") give no label: those trials are
+    left out of fitting and evaluation (a log line counts them).
     """
     if not 0 <= validation_fraction < 1:
         raise ValueError(f"validation_fraction must be in [0, 1), got {validation_fraction}")
-    table = trials[["subject_id", "stimulus_id", "response", "is_train"]].copy().reset_index(drop=True)
+    kept = emotion_trials(trials)
+    if len(kept) < len(trials):
+        log.info("%d trials answered unclear or not a face: left out of fine-tuning and evaluation",
+                 len(trials) - len(kept))
+    table = kept[["subject_id", "stimulus_id", "response", "is_train"]].copy().reset_index(drop=True)
     table["subject_id"] = table["subject_id"].astype(str)
     image = pd.Index([str(s) for s in stimulus_ids]).get_indexer(table["stimulus_id"].astype(str))
     label = pd.Index(list(emotions)).get_indexer(table["response"].astype(str))

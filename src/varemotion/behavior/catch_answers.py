@@ -17,6 +17,7 @@ import pandas as pd
 
 from varemotion.data import DataError
 
+from .answers import split_buttons
 from .jspsych import JSPSYCH_FIELDS, button_emotions, subject_ids
 from .labels import parse_responses
 from .records import trial_records
@@ -27,17 +28,19 @@ CATCH_ANSWER_COLUMNS = ["subject_id", "catch_id", "expected_response", "response
 
 
 def read_catch_answers(path: str | os.PathLike[str], emotions, subject_id: str | None = None, choices=None,
-                       format: str = "jspsych", snapshot=None) -> pd.DataFrame:
+                       format: str = "jspsych", snapshot=None, non_emotion_answers=()) -> pd.DataFrame:
     """The catch trials of a jsPsych, collection database or JATOS file, one row each (:data:`CATCH_ANSWER_COLUMNS`).
 
     Files without catch trials give an empty table. Responses are read as in
     :func:`~varemotion.behavior.read_jspsych` (button index or emotion name; a database's own
-    button order); raises DataError for bad values, naming the file, line and field.
+    button order); a non-emotion answer is never correct. Raises DataError for bad values,
+    naming the file, line and field.
     """
     path, emotions = Path(path), check_emotions(emotions)
     fields = dict(JSPSYCH_FIELDS)
     records, buttons = trial_records(path, format, [*fields.values(), *CATCH_FIELDS], snapshot)
-    choices = buttons or choices
+    if buttons:
+        choices, non_emotion_answers = split_buttons(buttons)
     if "catch_id" not in records.columns:
         return pd.DataFrame(columns=CATCH_ANSWER_COLUMNS)
     catch = (text_values(records["catch_id"]) != "").to_numpy()
@@ -46,7 +49,7 @@ def read_catch_answers(path: str | os.PathLike[str], emotions, subject_id: str |
     if rows.empty:
         return pd.DataFrame(columns=CATCH_ANSWER_COLUMNS)
     response = parse_responses(rows, fields["response"], emotions, button_emotions(choices, emotions),
-                               "button index").to_numpy(dtype=object)
+                               "button index", non_emotion_answers).to_numpy(dtype=object)
     expected = parse_responses(rows, "expected_response", emotions).to_numpy(dtype=object)
     return pd.DataFrame({"subject_id": subjects, "catch_id": text_values(rows["catch_id"]).to_numpy(),
                          "expected_response": expected, "response": response,
@@ -80,10 +83,12 @@ def exclude_inattentive(trials: pd.DataFrame, answers: pd.DataFrame, min_accurac
     return trials[keep].reset_index(drop=True), excluded
 
 
-def all_catch_answers(paths, emotions, choices=None, format: str = "jspsych", snapshots=None) -> pd.DataFrame:
+def all_catch_answers(paths, emotions, choices=None, format: str = "jspsych", snapshots=None,
+                      non_emotion_answers=()) -> pd.DataFrame:
     """The catch answers of several files of one format, in one table (``snapshots``: one per database)."""
     snapshots = snapshots or [None] * len(paths)
-    tables = [t for t in (read_catch_answers(p, emotions, choices=choices, format=format, snapshot=s)
+    tables = [t for t in (read_catch_answers(p, emotions, choices=choices, format=format, snapshot=s,
+                                             non_emotion_answers=non_emotion_answers)
                           for p, s in zip(paths, snapshots)) if len(t)]
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=CATCH_ANSWER_COLUMNS)
 

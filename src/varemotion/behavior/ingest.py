@@ -54,7 +54,8 @@ TABLE_EXPECTED = ("a CSV or TSV table with a header line and one trial per line:
 VOTES_EXPECTED = "a CSV or TSV table with a stimulus_id column and one vote-count column per emotion"
 
 
-def parse_trial_table(path, emotions, column_map: dict | None = None) -> tuple[pd.DataFrame, dict]:
+def parse_trial_table(path, emotions, column_map: dict | None = None, non_emotion_answers=()
+                      ) -> tuple[pd.DataFrame, dict]:
     """A trial table's rows with responses as emotion names and origin columns, and the user's column names."""
     emotions = check_emotions(emotions)
     names = resolve_column_map(column_map, {c: c for c in TRIAL_COLUMNS})
@@ -65,22 +66,23 @@ def parse_trial_table(path, emotions, column_map: dict | None = None) -> tuple[p
     trials = pd.DataFrame({
         "subject_id": table[names["subject_id"]],
         "stimulus_id": table[names["stimulus_id"]],
-        "response": parse_responses(table, names["response"], emotions),
+        "response": parse_responses(table, names["response"], emotions, non_emotion_answers=non_emotion_answers),
         **{c: table[names[c]] if names[c] in table.columns else default for c, default in optional.items()},
     })
     return pd.concat([trials, table[list(ORIGIN_COLUMNS)]], axis=1), names
 
 
-def read_trial_table(path: str | os.PathLike[str], emotions, stimulus_ids, column_map: dict | None = None
-                     ) -> pd.DataFrame:
+def read_trial_table(path: str | os.PathLike[str], emotions, stimulus_ids, column_map: dict | None = None,
+                     non_emotion_answers=()) -> pd.DataFrame:
     """Read a CSV/TSV trial table (delimiter from the suffix .csv/.tsv, else sniffed) as the canonical table.
 
     Columns: subject_id, stimulus_id, response (an emotion name in any case, or a 0-based index
-    into ``emotions``; one kind per file), optional rt_ms (ms ≥ 0 on every row, or blank on every
+    into ``emotions`` followed by ``non_emotion_answers``; one kind per file; 'unclear' and
+    'not_a_face' are kept as they are), optional rt_ms (ms ≥ 0 on every row, or blank on every
     row) and optional is_train (true/false, yes/no, 1/0; true when absent). ``column_map`` maps
     canonical names to the file's column names.
     """
-    trials, names = parse_trial_table(path, emotions, column_map)
+    trials, names = parse_trial_table(path, emotions, column_map, non_emotion_answers)
     return validate_trials(trials, emotions, stimulus_ids, path, column_names=names)
 
 
@@ -194,13 +196,15 @@ def apply_train_rule(trials: pd.DataFrame, rule: TrainRule | None) -> pd.DataFra
 
 
 def ingest(paths, format: str, emotions, stimulus_ids, column_map: dict | None = None,
-           train_rule: TrainRule | None = None, **options) -> pd.DataFrame:
+           train_rule: TrainRule | None = None, non_emotion_answers=(), **options) -> pd.DataFrame:
     """Read one or more files of one format and return one checked canonical trial table.
 
     ``options`` go to the jspsych and jatos readers (``subject_id``, ``choices``). The files are checked
     together: a subject rating a stimulus in two files, or a stimulus with votes in two vote
     files, raises DataError naming both places. Files without is_train (votes never have one)
-    get ``train_rule``'s flags, or are all training trials without one.
+    get ``train_rule``'s flags, or are all training trials without one. ``non_emotion_answers``
+    are the extra buttons after the emotions (indices past the emotions decode to them); a
+    collection database records its own.
     """
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r} (expected one of {list(FORMATS)})")
@@ -218,6 +222,8 @@ def ingest(paths, format: str, emotions, stimulus_ids, column_map: dict | None =
     else:
         parse = {"table": parse_trial_table, "jspsych": parse_jspsych, "sqlite": parse_sqlite,
                  "jatos": parse_jatos}[format]
+        if format != "sqlite":
+            options = options | {"non_emotion_answers": non_emotion_answers}
         parsed = [parse(p, emotions, column_map=column_map, **options) for p in paths]
         trials, names = pd.concat([t for t, _ in parsed], ignore_index=True), parsed[0][1]
     trials = apply_train_rule(trials, train_rule)

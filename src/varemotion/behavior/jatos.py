@@ -96,16 +96,17 @@ def _without_repeats(records: pd.DataFrame) -> pd.DataFrame:
     return records[~records.duplicated(content, keep="first")].reset_index(drop=True)
 
 
-def parse_jatos(path, emotions, subject_id=None, choices=None, column_map=None) -> tuple[pd.DataFrame, dict]:
+def parse_jatos(path, emotions, subject_id=None, choices=None, column_map=None, non_emotion_answers=()
+                ) -> tuple[pd.DataFrame, dict]:
     """The rating trials of a JATOS export, with origin columns, and the field each column came from."""
     fields = resolve_column_map(column_map, JSPSYCH_FIELDS)
     records = jatos_records(path, fields.values())
     return parse_rating_records(records, Path(path), emotions, fields, is_json=True, subject_id=subject_id,
-                                choices=choices, column_map=column_map)
+                                choices=choices, column_map=column_map, non_emotion_answers=non_emotion_answers)
 
 
 def read_jatos(path: str | os.PathLike[str], emotions, stimulus_ids, subject_id: str | None = None,
-               choices=None, column_map: dict | None = None) -> pd.DataFrame:
+               choices=None, column_map: dict | None = None, non_emotion_answers=()) -> pd.DataFrame:
     """Read a JATOS result export of the experiment as the canonical trial table (catch trials left out)."""
-    trials, fields = parse_jatos(path, emotions, subject_id, choices, column_map)
+    trials, fields = parse_jatos(path, emotions, subject_id, choices, column_map, non_emotion_answers)
     return validate_trials(trials, emotions, stimulus_ids, path, column_names=fields)

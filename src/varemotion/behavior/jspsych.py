@@ -7,7 +7,8 @@ skipped. From each rating trial:
 
 - ``response``: the 0-based index of the clicked button (``button_pressed`` in jsPsych 6),
   turned into an emotion through ``choices``, the button labels in the order shown (default:
-  the emotions). Buttons must be in the same order on every trial;
+  the emotions), then the ``non_emotion_answers`` buttons shown after them ("unclear",
+  "not_a_face"). Buttons must be in the same order on every trial;
 - ``rt``: the reaction time in ms;
 - ``subject_id`` and ``is_train`` when the records carry them (e.g. through
   ``jsPsych.data.addProperties``); without a ``subject_id`` field, the ``subject_id`` argument.
@@ -160,17 +161,18 @@ def _buttons(choices, emotions) -> tuple[str, ...]:
     return buttons
 
 
-def parse_jspsych(path, emotions, subject_id=None, choices=None, column_map=None) -> tuple[pd.DataFrame, dict]:
+def parse_jspsych(path, emotions, subject_id=None, choices=None, column_map=None, non_emotion_answers=()
+                  ) -> tuple[pd.DataFrame, dict]:
     """The rating trials of a jsPsych data file, with origin columns, and the field each column came from."""
     path = Path(path)
     fields = resolve_column_map(column_map, JSPSYCH_FIELDS)
     records, is_json = read_records(path, [*fields.values(), OLD_RESPONSE_FIELD])
     return parse_rating_records(records, path, emotions, fields, is_json=is_json, subject_id=subject_id,
-                                choices=choices, column_map=column_map)
+                                choices=choices, column_map=column_map, non_emotion_answers=non_emotion_answers)
 
 
 def parse_rating_records(records: pd.DataFrame, path, emotions, fields: dict, *, is_json: bool, subject_id=None,
-                         choices=None, column_map=None) -> tuple[pd.DataFrame, dict]:
+                         choices=None, column_map=None, non_emotion_answers=()) -> tuple[pd.DataFrame, dict]:
     """The rating trials among jsPsych-style trial records (fields of :data:`JSPSYCH_FIELDS`), with origin columns."""
     emotions = check_emotions(emotions)
     buttons = _buttons(choices, emotions)
@@ -196,18 +198,19 @@ def parse_rating_records(records: pd.DataFrame, path, emotions, fields: dict, *,
     table = pd.DataFrame({
         "subject_id": subjects[rating].to_numpy(dtype=object),
         "stimulus_id": stimuli[rating].to_numpy(dtype=object),
-        "response": parse_responses(trials, fields["response"], emotions, buttons, "button index").to_numpy(),
+        "response": parse_responses(trials, fields["response"], emotions, buttons, "button index",
+                                    non_emotion_answers).to_numpy(),
         **{c: trials[fields[c]] if fields[c] in trials.columns else default for c, default in optional.items()},
     })
     return pd.concat([table, trials[list(ORIGIN_COLUMNS)]], axis=1), fields
 
 
 def read_jspsych(path: str | os.PathLike[str], emotions, stimulus_ids, subject_id: str | None = None,
-                 choices=None, column_map: dict | None = None) -> pd.DataFrame:
+                 choices=None, column_map: dict | None = None, non_emotion_answers=()) -> pd.DataFrame:
     """Read a jsPsych data file (JSON or CSV) as the canonical trial table (see the module docstring).
 
     ``column_map`` maps canonical columns to other field names (defaults :data:`JSPSYCH_FIELDS`).
     Raises DataError (file, line or list item, field, value) for anything malformed.
     """
-    trials, fields = parse_jspsych(path, emotions, subject_id, choices, column_map)
+    trials, fields = parse_jspsych(path, emotions, subject_id, choices, column_map, non_emotion_answers)
     return validate_trials(trials, emotions, stimulus_ids, path, column_names=fields)

@@ -22,10 +22,11 @@ def _database_trials(paths, emotions, stimulus_ids, snapshots, train_rule=None) 
 
 
 def read_ratings(paths, format: str, emotions, stimulus_ids, column_map: dict | None = None, choices=None,
-                 train_rule: TrainRule | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 train_rule: TrainRule | None = None, non_emotion_answers=()) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The checked trial table and every catch answer (formats with catch trials; else an empty table).
 
-    Files without is_train get ``train_rule``'s flags (see :func:`~varemotion.behavior.ingest.ingest`).
+    Files without is_train get ``train_rule``'s flags (see :func:`~varemotion.behavior.ingest.ingest`);
+    ``non_emotion_answers`` are the experiment's extra buttons (a database records its own).
     """
     paths = [paths] if isinstance(paths, str) else list(paths)
     emotions, known = check_emotions(emotions), check_stimulus_ids(stimulus_ids)
@@ -36,7 +37,8 @@ def read_ratings(paths, format: str, emotions, stimulus_ids, column_map: dict | 
         trials = _database_trials(paths, emotions, known, snapshots, train_rule)
         return trials, all_catch_answers(paths, emotions, format=format, snapshots=snapshots)
     options = {"choices": choices} if choices and format in ("jspsych", "jatos") else {}
-    trials = ingest(paths, format, emotions, known, column_map=column_map, train_rule=train_rule, **options)
+    trials = ingest(paths, format, emotions, known, column_map=column_map, train_rule=train_rule,
+                    non_emotion_answers=non_emotion_answers, **options)
     if format not in RECORD_FORMATS:
         return trials, pd.DataFrame(columns=CATCH_ANSWER_COLUMNS)
-    return trials, all_catch_answers(paths, emotions, choices, format=format)
+    return trials, all_catch_answers(paths, emotions, choices, format=format, non_emotion_answers=non_emotion_answers)

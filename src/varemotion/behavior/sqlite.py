@@ -19,6 +19,7 @@ import pandas as pd
 from varemotion.collection.store import Snapshot, read_snapshot
 from varemotion.data import DataError
 
+from .answers import split_buttons
 from .jspsych import JSPSYCH_FIELDS, parse_rating_records, records_frame
 from .trials import check_emotions, validate_trials
 
@@ -41,7 +42,9 @@ def checked_snapshot(path: str | os.PathLike[str]) -> Snapshot:
 
 def database_records(path: str | os.PathLike[str], snapshot: Snapshot | None = None
                      ) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """The trials of a collection database as jsPsych-style records, and the emotions of its buttons.
+    """The trials of a collection database as jsPsych-style records, and its buttons in order.
+
+    The buttons are the emotions, then the non-emotion answers the experiment offered.
 
     ``snapshot`` is one already read from ``path``; otherwise the database is read now.
     """
@@ -55,7 +58,8 @@ def database_records(path: str | os.PathLike[str], snapshot: Snapshot | None = N
              for row in trials.itertuples()]
     fields = [*JSPSYCH_FIELDS.values(), "catch_id", "expected_response"]
     records = records_frame(items, fields, str(path), trials["id"].to_numpy(dtype=np.int64), ROW_UNIT)
-    return records, tuple(snapshot.study.get("emotions", ()))
+    buttons = (*snapshot.study.get("emotions", ()), *snapshot.study.get("non_emotion_answers", ()))
+    return records, tuple(buttons)
 
 
 def button_order(path, buttons: tuple[str, ...], emotions: tuple[str, ...]) -> tuple[str, ...]:
@@ -73,8 +77,9 @@ def parse_sqlite(path, emotions, column_map: dict | None = None, snapshot: Snaps
         raise ValueError("the sqlite format takes no column_map: the database's columns are fixed")
     emotions = check_emotions(emotions)
     records, buttons = database_records(path, snapshot)
+    buttons, others = split_buttons(buttons)
     return parse_rating_records(records, Path(path), emotions, dict(JSPSYCH_FIELDS), is_json=True,
-                                choices=button_order(path, buttons, emotions))
+                                choices=button_order(path, buttons, emotions), non_emotion_answers=others)
 
 
 def read_sqlite(path: str | os.PathLike[str], emotions, stimulus_ids, snapshot: Snapshot | None = None

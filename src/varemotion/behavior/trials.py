@@ -4,7 +4,8 @@ Columns (:data:`TRIAL_COLUMNS`; ``workflow/schemas/trials.schema.yaml`` describe
 
 - ``subject_id``: who responded (text, not blank);
 - ``stimulus_id``: the rated stimulus (an id of the stimulus manifest);
-- ``response``: the chosen emotion's name (one of the study's emotions);
+- ``response``: the chosen emotion's name (one of the study's emotions), or a non-emotion answer
+  (``unclear``, ``not_a_face``; see :mod:`varemotion.behavior.answers`);
 - ``rt_ms``: reaction time in milliseconds, a number ≥ 0 on every row, or missing (NaN; an empty
   CSV cell) on every row when it was not recorded;
 - ``is_train``: whether the trial is in the training part (true) or the held-out part (false).
@@ -23,6 +24,8 @@ import pandas as pd
 
 from varemotion.atomic import write_atomically
 from varemotion.data import DataError
+
+from .answers import NON_EMOTION_ANSWERS
 
 TRIAL_COLUMNS = ["subject_id", "stimulus_id", "response", "rt_ms", "is_train"]
 ORIGIN_FILE, ORIGIN_POSITION, ORIGIN_UNIT = "_file", "_position", "_unit"
@@ -214,11 +217,13 @@ def validate_trials(df: pd.DataFrame, emotions, stimulus_ids, source, *, column_
     known = check_stimulus_ids(stimulus_ids)
     table, names = _typed(df, source, column_names)
     check_known_stimuli(table, table["stimulus_id"], known, names["stimulus_id"])
-    i = _first(~table["response"].isin(emotions))
+    answers = (*emotions, *NON_EMOTION_ANSWERS)
+    i = _first(~table["response"].isin(answers))
     if i is not None:
         value = table["response"].iat[i]
-        raise error_at(table, i, f"is not one of the emotions{did_you_mean(value, emotions)}",
-                       column=names["response"], value=value, expected=", ".join(emotions))
+        raise error_at(table, i, f"is not one of the emotions{did_you_mean(value, answers)}",
+                       column=names["response"], value=value,
+                       expected=f"{', '.join(emotions)} (or a non-emotion answer: {', '.join(NON_EMOTION_ANSWERS)})")
     return table[TRIAL_COLUMNS].reset_index(drop=True)
 
 

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from varemotion.experiment.jspsych_export import read_timeline
+from varemotion.experiment.jspsych_export import answer_labels, read_timeline
 
 MAX_ID_CHARS = 200
 PROLIFIC_KEYS = ("prolific_pid", "study_id", "session_id")
@@ -56,7 +56,10 @@ class Study:
 
     def settings(self) -> dict:
         """What the database records of the study (see varemotion.collection.store)."""
-        return {key: self.design[key] for key in ("design_id", "title", "emotions", "button_labels")}
+        settings = {key: self.design[key] for key in ("design_id", "title", "emotions", "button_labels")}
+        if self.design.get("non_emotion_answers"):
+            settings["non_emotion_answers"] = self.design["non_emotion_answers"]
+        return settings
 
     def session_request(self, body: object) -> tuple[str | None, dict]:
         """The participant and Prolific ids of a session request (``participant`` must be in the design)."""
@@ -86,7 +89,7 @@ class Study:
                 raise Refusal(422, f"{key} of trial {index} of {subject!r} is {trial.get(key)!r} in the design,"
                                    f" not {body[key]!r}")
         response = _whole(body, "response")
-        labels = self.design["button_labels"]
+        labels = answer_labels(self.design)
         if not 0 <= response < len(labels):
             raise Refusal(422, f"response {response} is not a button: expected 0 to {len(labels) - 1}")
         return {"subject_id": subject, "trial_index": index, "stimulus_id": trial.get("stimulus_id"),

@@ -28,6 +28,7 @@ from .jatos_export import build_jatos_archive
 from .jspsych_export import (
     DEFAULT_PROMPT,
     DEFAULT_TITLE,
+    answer_labels,
     build_jspsych_experiment,
     face_ids,
     timeline_data,
@@ -44,8 +45,8 @@ README = """{title}
 
 This folder holds one rating experiment in three versions: {n_participants} participants
 ({first} … {last}), {n_trials} trials in all. On each trial a face is shown with one
-button per emotion; the participant clicks the emotion the face shows. The buttons:
-{labels}.
+button per emotion (and, where configured, "Unclear" / "Not a face" buttons after them);
+the participant clicks the emotion the face shows. The buttons: {labels}.
 
 Online, with the collection server (every trial is stored as it is answered)
   1. Run: varemotion serve {folder_name} --database ratings.sqlite
@@ -86,7 +87,7 @@ PsychoPy (Builder)
 def _readme(data: dict, folder_name: str) -> str:
     subjects = [p["subject_id"] for p in data["participants"]]
     return README.format(title=data["title"], underline="=" * len(data["title"]), n_participants=len(subjects),
-                         first=subjects[0], last=subjects[-1], labels=", ".join(data["button_labels"]),
+                         first=subjects[0], last=subjects[-1], labels=", ".join(answer_labels(data)),
                          n_trials=sum(len(p["trials"]) for p in data["participants"]), emotions_file=EMOTIONS_FILE,
                          folder_name=folder_name)
 
@@ -95,7 +96,7 @@ def export_experiment(design: pd.DataFrame, images: Mapping[str, str | os.PathLi
                       out_dir: str | os.PathLike[str], package_dir: str | os.PathLike[str], *,
                       title: str = DEFAULT_TITLE, button_labels: Sequence[str] | None = None,
                       prompt: str = DEFAULT_PROMPT, image_height: int | None = None,
-                      completion_url: str = "") -> Path:
+                      completion_url: str = "", non_emotion_answers: Sequence[str] = ()) -> Path:
     """Write ``out_dir/jspsych``, ``out_dir/jatos``, ``out_dir/psychopy`` and ``out_dir/README.txt``.
 
     Keyword arguments are those of :func:`build_jspsych_experiment`; ``button_labels`` also fill
@@ -103,7 +104,7 @@ def export_experiment(design: pd.DataFrame, images: Mapping[str, str | os.PathLi
     existing folder of that name as a whole; nothing is written when anything fails.
     """
     options = {"title": title, "button_labels": button_labels, "prompt": prompt, "image_height": image_height,
-               "completion_url": completion_url}
+               "completion_url": completion_url, "non_emotion_answers": tuple(non_emotion_answers)}
     data = timeline_data(design, emotions, **options)
     check_subject_names(p["subject_id"] for p in data["participants"])
     check_images(face_ids(data), images)
@@ -111,7 +112,8 @@ def export_experiment(design: pd.DataFrame, images: Mapping[str, str | os.PathLi
     def build(folder: Path) -> None:
         build_jspsych_experiment(design, images, emotions, folder / "jspsych", package_dir, **options)
         build_jatos_archive(folder / "jspsych", folder / "jatos" / JATOS_ARCHIVE)
-        write_psychopy_conditions(design, emotions, folder / "psychopy", images=images, button_labels=button_labels)
+        write_psychopy_conditions(design, emotions, folder / "psychopy", images=images, button_labels=button_labels,
+                                  non_emotion_answers=options["non_emotion_answers"])
         write_text(folder / "README.txt", _readme(data, os.fspath(out_dir)))
 
     return replace_directory(out_dir, build)

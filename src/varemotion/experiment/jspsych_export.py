@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from varemotion.atomic import replace_directory
+from varemotion.behavior.answers import NON_EMOTION_LABELS, check_non_emotion_answers
 
 from .checks import check_design, check_emotions, check_images, check_labels
 from .folders import copy_file, write_text
@@ -149,15 +150,19 @@ def _trial(row) -> dict:
 
 def timeline_data(design: pd.DataFrame, emotions: Sequence[str], *, title: str = DEFAULT_TITLE,
                   button_labels: Sequence[str] | None = None, prompt: str = DEFAULT_PROMPT,
-                  image_height: int | None = None, completion_url: str = "") -> dict:
+                  image_height: int | None = None, completion_url: str = "",
+                  non_emotion_answers: Sequence[str] = ()) -> dict:
     """What ``timeline.js`` holds: the emotions, button labels and each participant's trials in order.
 
+    ``non_emotion_answers`` ('unclear', 'not_a_face') get buttons after the emotions'
+    (``non_emotion_labels``); the page records button index len(emotions) + k for the k-th.
     ``design_id`` is a hash of the emotions, buttons and trials: it tells databases and browser
     storage of one experiment from those of another. ``completion_url`` is where the page sends
     a participant whose answers have all reached the server ('' for nowhere).
     """
     emotions = check_emotions(emotions)
     labels = check_labels(emotions, button_labels)
+    others = check_non_emotion_answers(non_emotion_answers)
     table = check_design(design, emotions)
     if image_height is not None and (isinstance(image_height, bool) or not isinstance(image_height, int)
                                      or image_height < 1):
@@ -167,9 +172,16 @@ def timeline_data(design: pd.DataFrame, emotions: Sequence[str], *, title: str =
     participants = [{"subject_id": subject, "trials": [_trial(row) for row in rows.itertuples()]}
                     for subject, rows in table.groupby("subject_id", sort=False)]
     content = {"emotions": list(emotions), "button_labels": list(labels), "participants": participants}
+    if others:
+        content |= {"non_emotion_answers": list(others), "non_emotion_labels": [NON_EMOTION_LABELS[a] for a in others]}
     design_id = hashlib.sha256(json.dumps(content, sort_keys=True).encode("utf-8")).hexdigest()[:16]
     return {"title": str(title), "prompt": str(prompt), "image_height": image_height, "design_id": design_id,
             "completion_url": completion_url.strip(), **content}
+
+
+def answer_labels(data: Mapping) -> list[str]:
+    """Every button of :func:`timeline_data`'s result in order: the emotions', then the non-emotion answers'."""
+    return [*data["button_labels"], *data.get("non_emotion_labels", ())]
 
 
 def face_ids(data: Mapping) -> list[str]:
@@ -211,16 +223,19 @@ def build_jspsych_experiment(design: pd.DataFrame, images: Mapping[str, str | os
                              emotions: Sequence[str], out_dir: str | os.PathLike[str],
                              package_dir: str | os.PathLike[str], *, title: str = DEFAULT_TITLE,
                              button_labels: Sequence[str] | None = None, prompt: str = DEFAULT_PROMPT,
-                             image_height: int | None = None, completion_url: str = "") -> Path:
+                             image_height: int | None = None, completion_url: str = "",
+                             non_emotion_answers: Sequence[str] = ()) -> Path:
     """Write the jsPsych experiment for ``design`` to ``out_dir`` (layout: see the module docstring).
 
     ``images`` maps every stimulus and catch id of the design to a PNG file. Buttons show
-    ``button_labels`` (default: the capitalised emotions) in the same order on every trial.
+    ``button_labels`` (default: the capitalised emotions) in the same order on every trial, then
+    those of ``non_emotion_answers``.
     The folder is built aside and then replaces ``out_dir`` as a whole; inputs are checked first
     (ValueError naming the problem) and nothing is written when anything fails.
     """
     data = timeline_data(design, emotions, title=title, button_labels=button_labels, prompt=prompt,
-                         image_height=image_height, completion_url=completion_url)
+                         image_height=image_height, completion_url=completion_url,
+                         non_emotion_answers=non_emotion_answers)
     paths = check_images(face_ids(data), images)
     _package_files(package_dir)
     return replace_directory(out_dir, lambda folder: write_page_files(folder, data, paths, package_dir,

@@ -18,6 +18,8 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import pandas as pd
 
+from varemotion.behavior.answers import NON_EMOTION_LABELS, check_non_emotion_answers
+
 from .checks import check_design, check_emotions, check_images, check_labels
 from .folders import copy_file, write_text
 
@@ -65,7 +67,8 @@ def check_subject_names(subjects) -> None:
 
 def write_psychopy_conditions(design: pd.DataFrame, emotions: Sequence[str], out_dir: str | os.PathLike[str],
                               image_dir: str = "stimuli", *, images: Mapping[str, str | os.PathLike[str]] | None = None,
-                              button_labels: Sequence[str] | None = None) -> list[Path]:
+                              button_labels: Sequence[str] | None = None,
+                              non_emotion_answers: Sequence[str] = ()) -> list[Path]:
     """Write ``out_dir/<subject_id>.csv`` for each participant and ``out_dir/emotions.csv``.
 
     ``image_dir`` is the faces' folder relative to the experiment folder. With ``images`` (id → PNG
@@ -73,6 +76,7 @@ def write_psychopy_conditions(design: pd.DataFrame, emotions: Sequence[str], out
     experiment folder. Inputs are checked before anything is written (ValueError); each file is
     written through a temporary file, so it is complete or left as it was. Files already in
     ``out_dir`` are kept. Returns the conditions files, in participant order, then emotions.csv.
+    emotions.csv ends with a row per ``non_emotion_answers`` entry ('unclear', 'not_a_face').
     """
     emotions = check_emotions(emotions)
     labels = check_labels(emotions, button_labels)
@@ -88,7 +92,9 @@ def write_psychopy_conditions(design: pd.DataFrame, emotions: Sequence[str], out
             copy_file(source, out_dir / folder / f"{face}.png")
     written = [write_text(out_dir / f"{subject}.csv", _csv(rows[CONDITION_COLUMNS]))
                for subject, rows in table.groupby("subject_id", sort=False)]
-    buttons = pd.DataFrame({"index": range(len(emotions)), "emotion": emotions, "label": labels},
-                           columns=EMOTION_COLUMNS)
+    others = check_non_emotion_answers(non_emotion_answers)
+    answers = (*emotions, *others)
+    buttons = pd.DataFrame({"index": range(len(answers)), "emotion": answers,
+                            "label": [*labels, *(NON_EMOTION_LABELS[a] for a in others)]}, columns=EMOTION_COLUMNS)
     written.append(write_text(out_dir / EMOTIONS_FILE, _csv(buttons)))
     return written

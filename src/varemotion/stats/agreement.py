@@ -82,9 +82,12 @@ def slip_rate_from_catch(catch: pd.DataFrame, subjects=None) -> SlipRate:
 
 
 def differing_from_majority(per_image: pd.DataFrame) -> np.ndarray:
-    """For each image, the number of ratings that differ from its majority response."""
+    """For each image, the number of ratings that differ from its majority response.
+
+    Non-emotion answers differ from it where n_ratings counts them (``stats.non_emotion_answers: include``).
+    """
     counts = per_image[[human_count_column(e) for e in emotions_of(per_image)]].to_numpy(dtype=np.int64)
-    return counts.sum(axis=1) - counts.max(axis=1)
+    return per_image["n_ratings"].to_numpy(dtype=np.int64) - counts.max(axis=1)
 
 
 def significant_disagreement(

@@ -6,6 +6,10 @@ One row per stimulus of the manifest, in manifest order (columns :func:`per_imag
   starting noise; blank where the manifest has none);
 - n_ratings and enough_ratings (n_ratings ≥ ``min_ratings``);
 - ``human_n_<emotion>`` counts and ``human_p_<emotion>`` shares of the ratings (NaN without ratings);
+- ``human_n_unclear`` and ``human_n_not_a_face``: the non-emotion answers. With ``non_emotion``
+  'exclude' (the default) they are left out of n_ratings, the shares and the entropy; with
+  'include' they count in n_ratings and the shares' denominator, and each is one more response
+  category of the entropy;
 - human_entropy_plugin: the entropy (bits) of the response shares, which is biased low for few
   ratings; human_entropy_miller_madow: the same with the Miller–Madow bias correction
   (:func:`varemotion.entropy.count_entropy_bits`); human_entropy: the one chosen by ``estimator``,
@@ -26,6 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from varemotion.behavior.answers import NON_EMOTION_ANSWERS
 from varemotion.entropy import ESTIMATORS, count_entropy_bits, entropy_bits
 from varemotion.manifest import entropy_column, probability_column
 from varemotion.stats.model_side import MODEL_SIDE_COLUMNS, model_side_measures
@@ -38,6 +43,8 @@ from varemotion.stats.outcomes import (
 IMAGE_COLUMNS = ["stimulus_id", "kind", "guide_a", "guide_b", "target_i", "target_j"]
 #: The per-image column of each entropy estimator.
 ENTROPY_COLUMNS = {estimator: f"human_entropy_{estimator}" for estimator in ESTIMATORS}
+#: How the per-image table treats non-emotion answers (``stats.non_emotion_answers``).
+NON_EMOTION_MODES = ("exclude", "include")
 _SHOWN_IDS = 5
 
 
@@ -53,6 +60,7 @@ def per_image_columns(emotions: Sequence[str], classifiers: Sequence[str]) -> li
     """The per-image table's columns, in order."""
     columns = IMAGE_COLUMNS + ["seed", "n_ratings", "enough_ratings"]
     columns += [human_count_column(e) for e in emotions] + [human_probability_column(e) for e in emotions]
+    columns += [human_count_column(a) for a in NON_EMOTION_ANSWERS]
     columns += ["human_entropy", *ENTROPY_COLUMNS.values(), "majority_response", "outcome"]
     for name in classifiers:
         columns += [probability_column(name, e) for e in emotions] + [entropy_column(name)]
@@ -62,14 +70,18 @@ def per_image_columns(emotions: Sequence[str], classifiers: Sequence[str]) -> li
 def emotions_of(per_image: pd.DataFrame) -> tuple[str, ...]:
     """The emotions of a per-image table, in its column order (from its ``human_n_`` columns)."""
     prefix = human_count_column("")
-    emotions = tuple(c[len(prefix):] for c in per_image.columns if c.startswith(prefix))
+    emotions = tuple(c[len(prefix):] for c in per_image.columns
+                     if c.startswith(prefix) and c[len(prefix):] not in NON_EMOTION_ANSWERS)
     if not emotions:
         raise ValueError(f"the table has no {prefix}<emotion> columns: is it a per-image table?")
     return emotions
 
 
 def response_counts(trials: pd.DataFrame, stimulus_ids: Sequence[str], emotions: Sequence[str]) -> np.ndarray:
-    """(stimuli × emotions) counts of each response; ValueError for unknown stimuli or responses."""
+    """(stimuli × emotions) counts of each response; ValueError for unknown stimuli or responses.
+
+    Non-emotion answers (``unclear``, ``not_a_face``) are not counted here (:func:`non_emotion_counts`).
+    """
     stimulus_ids = pd.Index(stimulus_ids, dtype=object)
     stimuli = trials["stimulus_id"].astype(str)
     unknown = sorted(set(stimuli) - set(stimulus_ids))
@@ -78,13 +90,25 @@ def response_counts(trials: pd.DataFrame, stimulus_ids: Sequence[str], emotions:
         more = f" and {len(unknown) - _SHOWN_IDS} more" if len(unknown) > _SHOWN_IDS else ""
         raise ValueError(f"trials rate {len(unknown)} stimuli that are not in the manifest: {shown}{more}")
     responses = trials["response"].astype(str)
-    bad = sorted(set(responses) - set(emotions))
+    bad = sorted(set(responses) - set(emotions) - set(NON_EMOTION_ANSWERS))
     if bad:
         raise ValueError(f"responses {bad[:_SHOWN_IDS]} are not among the emotions {list(emotions)}")
+    return _counts(stimulus_ids, stimuli, responses, emotions)
+
+
+def non_emotion_counts(trials: pd.DataFrame, stimulus_ids: Sequence[str]) -> np.ndarray:
+    """(stimuli × non-emotion answers) counts of the answers ``unclear`` and ``not_a_face``."""
+    stimulus_ids = pd.Index(stimulus_ids, dtype=object)
+    return _counts(stimulus_ids, trials["stimulus_id"].astype(str), trials["response"].astype(str), NON_EMOTION_ANSWERS)
+
+
+def _counts(stimulus_ids: pd.Index, stimuli: pd.Series, responses: pd.Series, categories) -> np.ndarray:
+    """(stimuli × categories) counts; responses outside ``categories`` are skipped."""
+    columns = pd.Index(list(categories), dtype=object).get_indexer(responses)
+    kept = columns >= 0
     rows = stimulus_ids.get_indexer(stimuli)
-    columns = pd.Index(emotions, dtype=object).get_indexer(responses)
-    counts = np.zeros((len(stimulus_ids), len(emotions)), dtype=np.int64)
-    np.add.at(counts, (rows, columns), 1)
+    counts = np.zeros((len(stimulus_ids), len(categories)), dtype=np.int64)
+    np.add.at(counts, (rows[kept], columns[kept]), 1)
     return counts
 
 
@@ -109,21 +133,27 @@ def majority(counts: np.ndarray, emotions: Sequence[str]) -> np.ndarray:
 def per_image_table(
     trials: pd.DataFrame, manifest: pd.DataFrame, emotions: Sequence[str], classifiers: Sequence[str],
     min_ratings: int = 1, outcome_thresholds: OutcomeThresholds = DEFAULT_THRESHOLDS, estimator: str = "plugin",
+    non_emotion: str = "exclude",
 ) -> pd.DataFrame:
     """One row per manifest stimulus with human counts, shares, entropy, majority and outcome.
 
-    ``trials`` is a canonical trial table. Raises ValueError for trials of stimuli that are not
+    ``trials`` is a canonical trial table; ``non_emotion`` ('exclude' or 'include') says how its
+    non-emotion answers enter the counts and the entropy (module docstring). Raises ValueError for trials of stimuli that are not
     in the manifest (naming them), responses that are not among ``emotions``, targets that are
     not among them, or classifier columns missing from the manifest.
     """
     emotions = list(emotions)
     if estimator not in ESTIMATORS:
         raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
+    if non_emotion not in NON_EMOTION_MODES:
+        raise ValueError(f"non_emotion must be one of {NON_EMOTION_MODES}, got {non_emotion!r}")
     _check_manifest(manifest, emotions, classifiers)
     stimulus_ids = manifest["stimulus_id"].astype(str).to_numpy()
     counts = response_counts(trials, stimulus_ids, emotions)
-    n = counts.sum(axis=1)
-    shares, _ = response_shares(counts)
+    others = non_emotion_counts(trials, stimulus_ids)
+    categories = np.hstack([counts, others]) if non_emotion == "include" else counts
+    n = categories.sum(axis=1)
+    shares = response_shares(categories)[0][:, :len(emotions)]
     table = pd.DataFrame({c: manifest[c].to_numpy() for c in IMAGE_COLUMNS})
     table["stimulus_id"] = stimulus_ids
     table["seed"] = manifest["seed"].to_numpy() if "seed" in manifest.columns else ""
@@ -133,8 +163,10 @@ def per_image_table(
         table[human_count_column(emotion)] = counts[:, k]
     for k, emotion in enumerate(emotions):
         table[human_probability_column(emotion)] = shares[:, k]
+    for k, answer in enumerate(NON_EMOTION_ANSWERS):
+        table[human_count_column(answer)] = others[:, k]
     for name, column in ENTROPY_COLUMNS.items():
-        table[column] = count_entropy_bits(counts, name)
+        table[column] = count_entropy_bits(categories, name)
     table["human_entropy"] = table[ENTROPY_COLUMNS[estimator]]
     table["majority_response"] = majority(counts, emotions)
     table["outcome"] = _outcomes(table, emotions, shares, outcome_thresholds)

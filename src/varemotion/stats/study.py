@@ -18,12 +18,14 @@ from pathlib import Path
 import pandas as pd
 
 from varemotion.atomic import write_atomically
+from varemotion.behavior.answers import emotion_trials
 
 from .agreement import SlipRate, significant_disagreement, slip_rate_from_catch
 from .correlation import METHODS, correlation_table
 from .groups import EntropyByKind, entropy_by_kind
 from .images import per_image_table
 from .mixed import COEFFICIENT_COLUMNS, MixedModelResult, fit_agreement_model
+from .non_emotion import non_emotion_summary, non_emotion_table
 from .outcomes import OutcomeThresholds, outcome_proportions
 from .summary import headline_summary, jsonable
 from .within import within_kind_table
@@ -32,7 +34,7 @@ from .within import within_kind_table
 TABLE_FILES = {
     "per_image": "per_image.csv", "correlations": "correlations.csv", "within_kind": "correlations_within.csv",
     "entropy_by_kind": "entropy_by_kind.csv", "comparisons": "comparisons.csv", "outcomes": "outcomes.csv",
-    "agreement": "agreement.csv", "mixed_model": "mixed_model.csv",
+    "agreement": "agreement.csv", "mixed_model": "mixed_model.csv", "non_emotion_answers": "non_emotion_answers.csv",
 }
 
 
@@ -48,6 +50,7 @@ class StatsSettings:
     confidence: float = 0.95
     alpha: float = 0.05
     error_rate: float | None = None
+    non_emotion_answers: str = "exclude"
     model_classifier: str = ""
     stimulus_intercepts: bool = True
     subject_slopes: bool = True
@@ -80,7 +83,7 @@ def image_table(trials: pd.DataFrame, manifest: pd.DataFrame, emotions, classifi
     """The per-image table with the settings' rating filter, outcome thresholds and entropy estimator."""
     thresholds = OutcomeThresholds(settings.outcome_sum_min, settings.outcome_each_min)
     return per_image_table(trials, manifest, emotions, classifiers, settings.min_ratings, thresholds,
-                           settings.entropy_estimator)
+                           settings.entropy_estimator, settings.non_emotion_answers)
 
 
 def main_tests(per_image: pd.DataFrame, classifiers, settings: StatsSettings, methods: Sequence[str] = METHODS,
@@ -112,7 +115,7 @@ def study_statistics(trials: pd.DataFrame, manifest: pd.DataFrame, emotions, cla
     """Run the statistics stage on a canonical trial table (see the module docstring).
 
     ``catch`` holds the catch trials' expected and given answers, from which the slip rate is
-    estimated unless the settings give one.
+    estimated unless the settings give one. The mixed model sees the emotion answers only.
     """
     per_image = image_table(trials, manifest, emotions, classifiers, settings)
     tests = main_tests(per_image, classifiers, settings)
@@ -121,18 +124,21 @@ def study_statistics(trials: pd.DataFrame, manifest: pd.DataFrame, emotions, cla
     slips = slip_rate(settings, catch, trials)
     agreement = significant_disagreement(per_image, slips.rate, settings.alpha)
     model_classifier = settings.model_classifier or classifiers[0]
-    model = fit_agreement_model(trials, per_image, model_classifier, emotions,
+    model = fit_agreement_model(emotion_trials(trials), per_image, model_classifier, emotions,
                                 stimulus_intercepts=settings.stimulus_intercepts,
                                 subject_slopes=settings.subject_slopes, confidence=settings.confidence)
     tables = {
         "per_image": per_image, "correlations": tests.correlations, "within_kind": within,
         "entropy_by_kind": tests.by_kind.summary, "comparisons": tests.by_kind.comparisons, "outcomes": outcomes,
         "agreement": agreement.images, "mixed_model": _model_table(model, model_classifier),
+        "non_emotion_answers": non_emotion_table(trials, manifest, settings.confidence),
     }
     summary = headline_summary(per_image, correlations=tests.correlations, by_kind=tests.by_kind, outcomes=outcomes,
                                agreement=agreement, models={model_classifier: model})
     summary |= {"correlations_within": within, "slip_rate": asdict(slips),
-                "entropy_estimator": settings.entropy_estimator, "min_ratings": settings.min_ratings}
+                "entropy_estimator": settings.entropy_estimator, "min_ratings": settings.min_ratings,
+                "non_emotion_answers": {"mode": settings.non_emotion_answers,
+                                        **non_emotion_summary(tables["non_emotion_answers"])}}
     return StudyStatistics(tables=tables, model_summary=model.summary, summary=jsonable(summary))
 
 

@@ -84,9 +84,9 @@
     return identity;
   }
 
-  /* The answer buttons in order: one per emotion; further answers would be appended here. */
+  /* The answer buttons in order: one per emotion, then the non-emotion answers (index len(emotions) + k). */
   function answerButtons() {
-    return design.button_labels;
+    return design.button_labels.concat(design.non_emotion_labels || []);
   }
 
   function buttonHtml(choice) {
