@@ -43,6 +43,7 @@ TINY_CONFIG = {
     # Barely trained guides rarely reach the usual thresholds, and their gradients push faces off
     # the renderer's manifold; these keep some boundary images (realism is still scored and reported).
     "filters": {"uncertainty_min_prob": 0.0, "controversial_min_prob": 0.0, "realism": False},
+    "realism": {"renderer": {"steps": 40}, "two_sample": {"folds": 2, "steps": 20, "batch_size": 16}},
     "behavior": {
         "design": {"n_participants": 30, "trials_per_participant": 20, "min_ratings_per_stimulus": 2, "catch_every": 10},
         "catch": {"per_emotion": 1},
@@ -198,7 +199,7 @@ def check_realism(realism: Path, stimuli: Path) -> None:
     report = pd.read_csv(realism / "report.csv").set_index("set")
     manifest = read_manifest(stimuli / "manifest.csv")
     assert {"real_heldout", "unguided", "control"} | {f"kept_{k}" for k in manifest["kind"].unique()} <= set(report.index)
-    assert report.loc["real_heldout", "realistic_fraction"] >= 0.9  # the threshold is their 0.99 quantile
+    assert report.loc["real_heldout", "realistic_fraction"] >= 0.8  # the threshold is a quantile of the other half
     assert 0 <= report.loc["kept_control", "c2st_accuracy"] <= 1
     assert manifest["realism_residual"].notna().all()
     acceptance = pd.read_csv(stimuli / "acceptance.csv", keep_default_na=False)
