@@ -71,3 +71,14 @@ def test_the_renderer_prior_is_refused_for_real_faces(tmp_path):
     config["prior"]["kind"] = "renderer"
     with pytest.raises(ConfigError, match="prior.kind: 'renderer' learns the synthetic renderer's parameters"):
         check_config(config, load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml"))
+
+
+def test_auto_is_the_renderer_prior_on_synthetic_faces_and_the_latent_prior_on_real_ones(tmp_path):
+    assert workflow_config(REPO)["prior"]["kind"] == "renderer"
+    config = workflow_config(REPO, REPO / "config" / "ferplus_cpu.yaml")
+    assert config["prior"]["kind"] == "latent"
+    extra = tmp_path / "config.yaml"
+    extra.write_text(f"data: {{source: ferplus, ferplus: {{root: {tmp_path}}}}}\n")
+    config = workflow_config(REPO, extra)
+    assert config["prior"]["kind"] == "latent"
+    check_config(config, load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml"))

@@ -66,6 +66,12 @@ def _check_frontend_family(config: dict, key: str, taken: dict[str, str]) -> str
     return family
 
 
+def settle_prior_kind(config: dict) -> None:
+    """Settle `prior.kind: auto` in place: the renderer prior on synthetic faces, the latent prior elsewhere."""
+    if config["prior"]["kind"] == "auto":
+        config["prior"]["kind"] = "renderer" if config["data"]["source"] == "synthetic" else "latent"
+
+
 def check_config(config: dict, schema: dict) -> None:
     """Raise ConfigError for the first value that the schema accepts but the workflow cannot use."""
     import timm  # imported here: it pulls in torch, which the schema check alone does not need
@@ -149,7 +155,9 @@ def _check_prior(config: dict) -> None:
     from varemotion.diffusion.pixel import PIXEL_DEFAULTS
     from varemotion.diffusion.renderer import RENDERER_DEFAULTS
 
-    prior = config["prior"]
+    prior = dict(config["prior"])
+    if prior["kind"] == "auto":
+        prior["kind"] = "renderer" if config["data"]["source"] == "synthetic" else "latent"
     if prior["kind"] == "renderer" and config["data"]["source"] != "synthetic":
         raise ConfigError(f"prior.kind: 'renderer' learns the synthetic renderer's parameters; data.source is "
                           f"{config['data']['source']!r}, so use latent or pixel")
@@ -219,6 +227,7 @@ def workflow_config(repo: str | Path, extra: str | Path | None = None) -> dict:
     if extra:
         update_config(config, yaml.safe_load(Path(extra).read_text()))  # merged as --configfile merges
     validate(config, str(repo / "workflow" / "schemas" / "config.schema.yaml"), set_default=True)
+    settle_prior_kind(config)
     return config
 
 

@@ -12,11 +12,13 @@ from varemotion.config import (
     classifier_train_settings,
     frontend_train_settings,
     load_schema,
+    settle_prior_kind,
 )
 from varemotion.realism.measures import resolve_measure
 
 
 validate(config, schema="../schemas/config.schema.yaml", set_default=True)
+settle_prior_kind(config)
 CONFIG_SCHEMA = load_schema(Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml")
 try:
     check_config(config, CONFIG_SCHEMA)
