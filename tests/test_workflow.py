@@ -119,7 +119,7 @@ def test_every_figure_is_a_target_of_its_own(tmp_path):
 
 def test_tiny_end_to_end_run(tmp_path):
     config = write_config(tmp_path, TINY_CONFIG)
-    result = snakemake("--cores", "2", "--configfile", str(config), "--directory", str(tmp_path), timeout=900)
+    result = snakemake("--cores", "2", "--configfile", str(config), "--directory", str(tmp_path), timeout=1500)
     assert result.returncode == 0, result.stderr[-3000:]
     results = tmp_path / "results"
     for figure in FIGURES:
