@@ -12,6 +12,7 @@ import yaml
 from collection_helpers import EMOTIONS, STIMULI, Server, manifest
 from conftest import snakemake
 from test_experiment import small_design
+from varemotion.behavior.holdout import HOLDOUT_COLUMNS, write_holdout
 from varemotion.behavior.ratings import read_ratings
 from varemotion.behavior.sqlite import read_sqlite
 from varemotion.collection.cli import main as cli_main
@@ -131,6 +132,7 @@ def test_the_workflow_ingests_the_database_while_the_server_runs(study, tmp_path
     """behavior.ratings.format: sqlite builds the trial table from a snapshot of the server's database."""
     work = tmp_path / "work"
     manifest(work / "results" / "stimuli" / "manifest.csv")
+    write_holdout(pd.DataFrame(columns=HOLDOUT_COLUMNS), work / "results" / "behavior" / "holdout.csv")
     database = tmp_path / "data" / "ratings.sqlite"
     server = Server(study.folder.parent, database).start()
     try:
