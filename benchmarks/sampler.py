@@ -105,7 +105,7 @@ def main() -> None:
     threshold = realism_threshold(realism_scores(real_part(test, "reference", realism["n_real"]), settings), settings)
     print(f"realism threshold: renderer residual <= {threshold:.4f}")
     sampling = config["sampling"]
-    options = {k: sampling[k] for k in ("scheduler", "num_inference_steps", "guidance_scale", "guidance_stop", "time_travel", "renoise")}
+    options = {k: sampling[k] for k in ("scheduler", "num_inference_steps", "guidance_scale", "guidance_stop", "guidance_goal", "time_travel", "renoise")}
     if args.reference_settings:
         options |= {"scheduler": "ddpm", "num_inference_steps": 50, "guidance_scale": 0.1, "time_travel": 5}
     print(f"ours: {options}, n_per_pair={sampling['n_per_pair']}, max_batch={sampling['max_batch']}")

@@ -274,3 +274,50 @@ def test_class_guided_controls_pull_every_guide_towards_one_class():
     sample_set.validate()
     assert (sample_set.i == sample_set.j).all() and sample_set.i.tolist() == target.tolist()
     assert (sample_set_from_pairs(unguided, "control", [], ["x", "y", "z"]).i == -1).all()
+
+
+def band_images(bright_band: list[int]) -> torch.Tensor:
+    """Images in [0, 1] with the k-th vertical band bright (−1: none), as BandClassifier reads them."""
+    images = torch.full((len(bright_band), 1, SIZE, SIZE), 0.2)
+    for n, k in enumerate(bright_band):
+        if k >= 0:
+            images[n, ..., 5 * k : 5 * k + 5] = 0.9
+    return images
+
+
+def test_an_objective_reaches_its_goal_only_on_one_class_per_guide():
+    images = band_images([0, -1, 1])
+    guide = BandClassifier()
+    _, reached = uncertainty(guide, 0, 0).evaluate(images, goal=0.9)
+    assert reached.tolist() == [True, False, False]
+    _, reached = controversial(guide, guide, torch.tensor([0, 0, 1]), torch.tensor([0, 0, 1])).evaluate(images, 0.9)
+    assert reached.tolist() == [True, False, True]
+    _, reached = controversial(guide, guide, 0, 1).evaluate(images, goal=0.9)  # the guides cannot both agree
+    assert not reached.any()
+    _, reached = uncertainty(guide, 0, 1).evaluate(images, goal=0.01)  # two classes: never a goal
+    assert not reached.any()
+    loss, reached = uncertainty(guide, 0, 0).evaluate(images, goal=1.0)
+    assert not reached.any() and torch.equal(loss, uncertainty(guide, 0, 0)(images))
+
+
+def test_guidance_pauses_where_the_goal_is_reached_and_so_moves_the_image_less():
+    prior = GaussianPrior(ddpm())
+    objectives = [uncertainty(BandClassifier(), 0, 0)]
+    x_t = 2 * band_images([0, -1]) - 1  # the Gaussian prior's x̂0 at a late step is close to x_t
+    t = torch.tensor(10)
+    ab = alpha_bar_at(prior.scheduler, 10)
+    _, grad = guided_module.guidance_gradient(prior, objectives, x_t, t, ab, goal=0.9)
+    assert grad[0].abs().max() == 0 and grad[1].abs().max() > 0
+    _, always = guided_module.guidance_gradient(prior, objectives, x_t, t, ab)
+    assert always[0].abs().max() > 0
+    options = {"num_inference_steps": 10, "time_travel": 1, "guidance_scale": 1.0}
+    targets = torch.tensor([0, 1, 2] * 4)
+    control = [uncertainty(BandClassifier(), targets, targets)]
+    plain = run(prior, control, len(targets), guidance_scale=0.0, **{k: v for k, v in options.items() if k != "guidance_scale"})
+    pushed, paused = (run(prior, control, len(targets), guidance_goal=goal, **options) for goal in (1.0, 0.8))
+    assert paused.settings["guidance_goal"] == 0.8
+    moved = {name: (out.latents - plain.latents).flatten(1).norm(dim=1).mean() for name, out in
+             (("pushed", pushed), ("paused", paused))}
+    assert moved["paused"] < 0.8 * moved["pushed"]
+    p_target = paused.probabilities[0].gather(1, targets[:, None])[:, 0]
+    assert (p_target > 0.6).float().mean() >= 0.75

@@ -30,7 +30,7 @@ from varemotion.stats import (
 from varemotion.stimuli import MANIFEST_COLUMNS
 
 EMOTIONS = ("anger", "happiness", "sadness", "neutral")
-SETTINGS = {"scheduler": "ddpm", "num_inference_steps": 50, "guidance_scale": 0.1, "guidance_stop": 1.0, "time_travel": 5,
+SETTINGS = {"scheduler": "ddpm", "num_inference_steps": 50, "guidance_scale": 0.1, "guidance_stop": 1.0, "guidance_goal": 1.0, "time_travel": 5,
             "renoise": "sqrt_beta"}
 
 

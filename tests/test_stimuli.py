@@ -21,7 +21,7 @@ from varemotion.stimuli import (
 
 EMOTIONS = ("anger", "happiness", "sadness")
 THRESHOLDS = {"uncertainty_min_prob": 0.4, "controversial_min_prob": 0.9}
-SETTINGS = {"scheduler": "ddpm", "num_inference_steps": 50, "guidance_scale": 0.1, "guidance_stop": 1.0, "time_travel": 5,
+SETTINGS = {"scheduler": "ddpm", "num_inference_steps": 50, "guidance_scale": 0.1, "guidance_stop": 1.0, "guidance_goal": 1.0, "time_travel": 5,
             "renoise": "sqrt_beta"}
 
 

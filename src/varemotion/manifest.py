@@ -5,7 +5,7 @@ from __future__ import annotations
 #: Manifest columns before the per-classifier probability and entropy columns.
 MANIFEST_COLUMNS = [
     "stimulus_id", "kind", "guide_a", "guide_b", "target_i", "target_j", "seed",
-    "scheduler", "num_inference_steps", "guidance_scale", "guidance_stop", "time_travel", "renoise",
+    "scheduler", "num_inference_steps", "guidance_scale", "guidance_stop", "guidance_goal", "time_travel", "renoise",
 ]
 SETTINGS_COLUMNS = MANIFEST_COLUMNS[7:]
 #: Realism scores of each stimulus (see varemotion.realism.scores), the manifest's last columns.

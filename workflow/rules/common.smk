@@ -120,7 +120,7 @@ def figure(name):
     return multiext(f"results/figures/{name}", ".png", ".pdf")
 
 
-SAMPLER_OPTIONS = ("scheduler", "num_inference_steps", "guidance_scale", "guidance_stop", "time_travel", "renoise")
+SAMPLER_OPTIONS = ("scheduler", "num_inference_steps", "guidance_scale", "guidance_stop", "guidance_goal", "time_travel", "renoise")
 
 
 def sampling_params(kind):

@@ -51,6 +51,7 @@ def guided_sample(
     renoise: str = "sqrt_beta",
     scheduler: str = "ddpm",
     guidance_stop: float = 1.0,
+    guidance_goal: float = 1.0,
     generator: Generators | None = None,
     device: torch.device | str = "cpu",
     progress: bool = False,
@@ -66,6 +67,9 @@ def guided_sample(
     depends only on its own seed (independent of batching). `guidance_scale=0` gives unguided
     samples from the same noise. `guidance_stop` < 1 guides only the steps k with
     k / num_inference_steps < guidance_stop; the last ones run the prior alone.
+    `guidance_goal` < 1 pauses a sample's guidance at every step where its x̂0 already reaches
+    the goal of each objective (see `Objective.evaluate`): the normalised step would otherwise
+    keep its full length after the guides agree, and push the image past what the goal needs.
     """
     _check_options(objectives, batch_size, time_travel, renoise, scheduler)
     generator = torch.Generator().manual_seed(0) if generator is None else generator
@@ -85,7 +89,7 @@ def guided_sample(
         guided_step = guided and k / len(timesteps) < guidance_stop
         for r in range(repeats):
             if guided_step:
-                eps, grad = guidance_gradient(prior, objectives, x, t, alpha_bar)
+                eps, grad = guidance_gradient(prior, objectives, x, t, alpha_bar, guidance_goal)
             else:
                 with torch.no_grad():
                     eps, grad = prior.denoise(x, t.to(x.device)), None
@@ -102,7 +106,7 @@ def guided_sample(
     kinds = [objective.kind for objective in objectives]
     settings = {"scheduler": scheduler_name, "num_inference_steps": num_inference_steps}
     settings |= {"guidance_scale": guidance_scale, "time_travel": time_travel, "renoise": renoise,
-                 "guidance_stop": guidance_stop}
+                 "guidance_stop": guidance_stop, "guidance_goal": guidance_goal}
     return GuidedSamples(images, x, guides, probabilities, settings | {"objectives": kinds})
 
 
@@ -119,10 +123,12 @@ def _check_options(objectives, batch_size: int, time_travel: int, renoise: str, 
 
 
 def guidance_gradient(
-    prior: Prior, objectives: list[Objective], x_t: torch.Tensor, t: torch.Tensor, alpha_bar: float
+    prior: Prior, objectives: list[Objective], x_t: torch.Tensor, t: torch.Tensor, alpha_bar: float,
+    goal: float = 1.0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """ε at (x_t, t), and the gradient of the summed objectives on decode(x̂0(x_t)) w.r.t. x_t.
 
+    The gradient is zero for samples whose x̂0 reaches `goal` in every objective.
     x̂0 uses the ε-prediction formula rather than the scheduler's `pred_original_sample`, which
     DDPM/DDIM clip to [−1, 1] by default and so would zero the gradient of saturated pixels.
     """
@@ -131,8 +137,10 @@ def guidance_gradient(
         eps = prior.denoise(x, t.to(x.device))
         x0 = (x - math.sqrt(1 - alpha_bar) * eps) / math.sqrt(alpha_bar)
         images = prior.decode(x0)
-        loss = sum(objective(images) for objective in objectives)
-        (grad,) = torch.autograd.grad(loss.sum(), x)
+        losses, reached = zip(*(objective.evaluate(images, goal) for objective in objectives))
+        (grad,) = torch.autograd.grad(sum(losses).sum(), x)
+    paused = torch.stack(reached).all(dim=0)
+    grad = torch.where(paused.view(-1, *([1] * (grad.ndim - 1))), torch.zeros_like(grad), grad)
     return eps.detach(), grad
 
 

@@ -92,12 +92,31 @@ class Objective:
         return "uncertainty" if len(self.guides) == 1 else "controversial"
 
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
+        return self.evaluate(images)[0]
+
+    def evaluate(self, images: torch.Tensor, goal: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+        """`weight` times the loss per sample (N,), and whether each sample has reached `goal` (N,) bool.
+
+        A sample reaches the goal when every guide gives the one class it is pulled towards at
+        least probability `goal`: A → i and B → j (controversial), or the guide → i when i = j
+        (an uncertainty objective on one class, as class-guided controls use). Uncertainty between
+        two classes has its optimum inside the simplex and never reaches a goal; nor does any
+        sample when `goal` ≥ 1.
+        """
         logits = [classifier_logits(guide, images) for guide in self.guides]
         if self.kind == "uncertainty":
             loss = uncertainty_loss(logits[0], self.i, self.j)
+            targets = [_targets(self.i, logits[0])]
+            one_class = _targets(self.i, logits[0]) == _targets(self.j, logits[0])
         else:
             loss = controversial_loss(logits[0], logits[1], self.i, self.j)
-        return self.weight * loss
+            targets = [_targets(self.i, logits[0]), _targets(self.j, logits[1])]
+            one_class = torch.ones_like(targets[0], dtype=torch.bool)
+        reached = one_class & (goal < 1)
+        for guide_logits, target in zip(logits, targets):
+            p = guide_logits.detach().softmax(-1).gather(1, target[:, None])[:, 0]
+            reached = reached & (p >= goal)
+        return self.weight * loss, reached
 
 
 def uncertainty(guide: nn.Module, i, j, weight: float = 1.0) -> Objective:
