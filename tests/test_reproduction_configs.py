@@ -58,3 +58,23 @@ def test_the_paper_classifiers_and_prior_build_for_48_pixel_faces():
     prior = build_prior(config["prior"]["kind"], (1, 48, 48), **config["prior"]["settings"])
     with torch.no_grad():
         assert prior.denoise(faces * 2 - 1, torch.tensor([10, 900])).shape == faces.shape
+
+
+def test_the_paper_config_restores_the_predecessor_settings_over_the_cpu_default():
+    # Config files merge over the embedded default, whose sampler, alignment and explainability
+    # sizes are chosen for the renderer prior on 2 CPU cores: paper.yaml must reset each of them.
+    from varemotion.config import load_schema, workflow_config
+
+    config = workflow_config(REPO, REPO / "config" / "paper.yaml")
+    assert {key: config["sampling"][key] for key in
+            ("scheduler", "num_inference_steps", "time_travel", "guidance_scale", "guidance_goal", "renoise")} == {
+        "scheduler": "ddpm", "num_inference_steps": 50, "time_travel": 5, "guidance_scale": 0.1,
+        "guidance_goal": 1.0, "renoise": "sqrt_beta"}
+    schema = load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml")
+    alignment = schema["properties"]["alignment"]["properties"]
+    for stage in ("group", "manipulation"):
+        defaults = {key: spec["default"] for key, spec in alignment[stage]["properties"].items()}
+        assert config["alignment"][stage] == defaults, stage
+    xai = schema["properties"]["xai"]["properties"]
+    assert config["xai"]["n_per_emotion"] == xai["n_per_emotion"]["default"]
+    assert config["xai"]["people"]["n_per_emotion"] == xai["people"]["properties"]["n_per_emotion"]["default"]
