@@ -89,7 +89,7 @@ def test_a_folder_set_leaves_the_generated_stages_out_of_all(tmp_path):
     assert "results/figures/outcomes_study.png" not in jobs
 
 
-@pytest.mark.slow  # 20 jobs, 4-8 minutes on 2 shared cores
+@pytest.mark.slow  # 20 jobs: 108 s on 2 cores shared with other work (load average 4-5), 8 min at load 10
 def test_tiny_study_on_the_morph_example_through_statistics_and_alignment(tmp_path):
     config = write_config(tmp_path, MORPH_CONFIG)
     result = snakemake("--cores", "2", "--configfile", str(config), "--directory", str(tmp_path), *TARGETS,
