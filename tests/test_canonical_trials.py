@@ -14,6 +14,7 @@ import yaml
 from conftest import REPO
 from test_ingest import EMOTIONS, S1, S2, STIMULI, VOTES_HEADER, assert_message, error_of, write
 from varemotion.behavior import TRIAL_COLUMNS, read_trial_table, read_vote_counts, validate_trials, write_trials
+from varemotion.behavior.weights import WEIGHT_COLUMN
 from varemotion.data import DataError
 
 
@@ -70,7 +71,7 @@ def test_write_trials_round_trips_and_is_atomic(tmp_path, monkeypatch):
 def test_schema_describes_the_canonical_rows(tmp_path):
     schema = yaml.safe_load((REPO / "workflow" / "schemas" / "trials.schema.yaml").read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
-    assert schema["required"] == TRIAL_COLUMNS and list(schema["properties"]) == TRIAL_COLUMNS
+    assert schema["required"] == TRIAL_COLUMNS and list(schema["properties"]) == [*TRIAL_COLUMNS, WEIGHT_COLUMN]
     validator = jsonschema.Draft202012Validator(schema)
 
     def rows(table):
@@ -82,7 +83,9 @@ def test_schema_describes_the_canonical_rows(tmp_path):
         for row in rows(table):
             validator.validate(row)
     good = rows(canonical())[0]
-    for change in ({"subject_id": ""}, {"rt_ms": -1}, {"is_train": "yes"}, {"response": ""}):
+    for change in ({"subject_id": ""}, {"rt_ms": -1}, {"is_train": "yes"}, {"response": ""}, {"weight": 0},
+                   {"weight": 1.5}):
         assert not validator.is_valid(good | change)
+    assert validator.is_valid(good | {"weight": 0.5})
     assert not validator.is_valid({k: v for k, v in good.items() if k != "rt_ms"})
     assert not validator.is_valid(good | {"extra": 1})

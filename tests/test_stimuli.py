@@ -116,7 +116,7 @@ def good_manifest(tmp_path) -> pd.DataFrame:
     ("edit", "message"),
     [
         (lambda m: m.drop(columns=["seed"]), "missing columns \\['seed'\\]"),
-        (lambda m: m.assign(kind=["uncertainty", "ambiguous"]), "line 3, column 'kind': value 'ambiguous'"),
+        (lambda m: m.assign(kind=["uncertainty", "two words"]), "line 3, column 'kind': value 'two words'"),
         (lambda m: m.assign(stimulus_id=["s1", "s1"]), "line 3, column 'stimulus_id': value 's1'"),
         (lambda m: m.assign(netA_p_anger=[0.2, 1.5]), "line 3, column 'netA_p_anger': value '1.5'"),
         (lambda m: m.assign(netA_entropy=["x", 0.1]), "line 2, column 'netA_entropy': value 'x'"),

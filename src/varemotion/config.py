@@ -15,6 +15,20 @@ SOURCE_LOCATIONS = {"ferplus": "root", "fer2013_csv": "path", "imagefolder": "ro
 CATCH_FORMATS = ("jspsych", "sqlite", "jatos")
 
 
+#: Where the workflow writes the built-in morph example (a folder of images and its stimulus table)
+#: and the simulated intensity raters' file: a config may name them before they exist.
+MORPH_EXAMPLE = {"images": "results/examples/morphs/images", "table": "results/examples/morphs/stimuli.csv"}
+SIMULATED_INTENSITY = "results/behavior/simulated_intensity/ratings.csv"
+BUILT_INPUTS = frozenset(Path(p) for p in [*MORPH_EXAMPLE.values(), SIMULATED_INTENSITY])
+
+
+def _exists_or_built(path: str, folder: bool = False) -> bool:
+    """Whether a configured input exists, or is one the workflow builds itself (:data:`BUILT_INPUTS`)."""
+    if Path(path) in BUILT_INPUTS:
+        return True
+    return Path(path).is_dir() if folder else Path(path).is_file()
+
+
 class ConfigError(ValueError):
     """A config value that is valid JSON but wrong for the workflow."""
 
@@ -102,10 +116,32 @@ def check_config(config: dict, schema: dict) -> None:
             raise ConfigError(f"classifiers.{name}.weights: {spec['weights']!r} does not exist")
         classifier_train_settings(config, name, schema)
     _check_prior(config)
+    _check_stimuli(config)
     _check_behavior(config, schema)
     _check_alignment(config)
     _check_xai(config)
     _check_precomputed(config)
+
+
+def _check_stimuli(config: dict) -> None:
+    stimuli = config["stimuli"]
+    if config["stats"]["graded_by"] and stimuli["source"] != "folder":
+        raise ConfigError(f"stats.graded_by: {config['stats']['graded_by']!r} names a column of a stimulus table, but "
+                          "stimuli.source is 'generated'; set stimuli.source: folder or leave stats.graded_by empty")
+    if stimuli["source"] != "folder":
+        return
+    folder = stimuli["folder"]
+    for key, is_folder in (("images", True), ("table", False)):
+        if not folder[key]:
+            raise ConfigError(f"stimuli.folder.{key} is not set; stimuli.source is 'folder', so give the path of your "
+                              f"{'image folder' if is_folder else 'stimulus table'}")
+        if not _exists_or_built(folder[key], is_folder):
+            raise ConfigError(f"stimuli.folder.{key}: {folder[key]!r} does not exist or is not a "
+                              f"{'folder' if is_folder else 'file'}")
+    box = folder["crop_box"]
+    if box is not None and not (box[0] < box[2] and box[1] < box[3]):
+        raise ConfigError(f"stimuli.folder.crop_box: {box} is not a box; expected [left, top, right, bottom] with "
+                          "left < right and top < bottom")
 
 
 def _check_classifier_names(config: dict, section: str) -> None:
@@ -204,7 +240,7 @@ def _check_behavior(config: dict, schema: dict) -> None:
         if not ratings["paths"]:
             raise ConfigError("behavior.ratings.paths is empty; behavior.source is 'ratings', so list the rating files")
         for path in ratings["paths"]:
-            if not Path(path).is_file():
+            if not _exists_or_built(path):
                 raise ConfigError(f"behavior.ratings.paths: {path!r} does not exist or is not a file")
         if ratings["format"] not in CATCH_FORMATS and config["stats"]["error_rate"] is None:
             raise ConfigError(f"stats.error_rate is null (estimate the slip rate from catch trials), but "

@@ -11,6 +11,7 @@ PNG per stimulus; `read_manifest` checks a manifest before anything downstream u
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,12 +31,15 @@ from varemotion.manifest import (
     SETTINGS_COLUMNS,
     entropy_column,
     manifest_columns,
+    metadata_columns,
     probability_column,
 )
 
 if TYPE_CHECKING:
     from varemotion.sampling.sets import SampleSet
 
+#: What a manifest's kind may be: a generated kind, or the name of a kind of stimuli read from a folder.
+KIND_PATTERN = re.compile(r"[A-Za-z0-9_-]+")
 ACCEPTANCE_COLUMNS = ["kind", "guide_a", "guide_b", "n_sampled", "n_pass_probability", "n_rejected_realism",
                       "n_accepted", "accepted_fraction"]
 
@@ -195,14 +199,17 @@ def read_manifest(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise DataError(path, f"missing columns {missing}", expected=f"columns {MANIFEST_COLUMNS} first")
     line = lambda index: int(index) + 2  # header is line 1
     for index, value in manifest["kind"].items():
-        if value not in KINDS:
-            raise DataError(path, "unknown kind", row=line(index), column="kind", value=value, expected=f"one of {KINDS}")
+        if not KIND_PATTERN.fullmatch(value):
+            raise DataError(path, "is not a stimulus kind", row=line(index), column="kind", value=value,
+                            expected=f"one of {KINDS}, or the name of a kind of stimuli read from a folder"
+                                     " (letters, digits, _ and -)")
     duplicated = manifest["stimulus_id"].duplicated()
     if duplicated.any():
         index = duplicated.idxmax()
         raise DataError(path, "duplicate stimulus id", row=line(index), column="stimulus_id",
                         value=manifest.at[index, "stimulus_id"], expected="unique ids")
-    for column in [c for c in manifest.columns if "_p_" in c or c.endswith("_entropy")]:
+    scores = [c for c in manifest.columns if c not in metadata_columns(manifest.columns)]
+    for column in [c for c in scores if "_p_" in c or c.endswith("_entropy")]:
         values = pd.to_numeric(manifest[column], errors="coerce")
         bad = values.isna() | (values < 0)
         if "_p_" in column:

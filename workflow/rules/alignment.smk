@@ -82,7 +82,7 @@ rule alignment_evaluation:
     params:
         validation_fraction=config["alignment"]["validation_fraction"],
         seed=config["alignment"]["seed"],
-        stats=config["stats"],
+        stats=STATS_SETTINGS,
     threads: 1
     conda:
         "../../envs/varemotion.yaml"

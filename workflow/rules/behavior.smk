@@ -145,6 +145,7 @@ rule ingest_ratings:
     params:
         emotions=config["data"]["emotions"],
         format=config["behavior"]["ratings"]["format"],
+        intensity=config["behavior"]["ratings"]["intensity"],
         column_map=config["behavior"]["ratings"]["column_map"],
         choices=config["behavior"]["ratings"]["choices"],
         # Button indices after the emotions are the experiment's non-emotion answers.
@@ -216,7 +217,7 @@ rule power_analysis:
         classifiers=CLASSIFIERS,
         population=config["behavior"]["observers"]["population"],
         power=config["behavior"]["power"],
-        stats=config["stats"],
+        stats=STATS_SETTINGS,
         individual=alignment_settings("individual"),
         validation_fraction=config["alignment"]["validation_fraction"],
     threads: 1

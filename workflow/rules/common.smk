@@ -6,6 +6,8 @@ from snakemake.utils import validate
 
 from varemotion.config import (
     FRONTENDS,
+    MORPH_EXAMPLE,
+    SIMULATED_INTENSITY,
     SOURCE_LOCATIONS,
     ConfigError,
     check_config,
@@ -30,6 +32,10 @@ SPLITS = ("train", "val", "test")
 CLASSIFIERS = list(config["classifiers"])
 BASE_CLASSIFIER = config["prior"]["quality"]["classifier"] or CLASSIFIERS[0]
 GUIDE_PAIRS = [(a, b) for a in CLASSIFIERS for b in CLASSIFIERS if a != b]
+# Where the stimulus set comes from: generated on the classifiers' boundaries, or a folder from outside.
+STIMULI_SOURCE = config["stimuli"]["source"]
+GENERATED = STIMULI_SOURCE == "generated"
+FOLDER = config["stimuli"]["folder"]
 # Where the trial table comes from: results/behavior/<simulated|ratings>/trials.csv.
 BEHAVIOR_SOURCE = config["behavior"]["source"]
 ALIGNED = config["alignment"]["classifiers"] or CLASSIFIERS[:1]
@@ -98,6 +104,11 @@ def observer_train_settings(wildcards):
 
 
 STATISTICS_FIGURES = ("entropy_scatter", "boundary_control", "outcomes")
+# A folder's set has no guided images of its own: no guidance outcomes to draw.
+FINAL_STATISTICS_FIGURES = STATISTICS_FIGURES if GENERATED else STATISTICS_FIGURES[:2]
+GRADED_BY = config["stats"]["graded_by"]
+# The settings of the statistical tests; graded_by only concerns the graded_ambiguity rule.
+STATS_SETTINGS = {key: value for key, value in config["stats"].items() if key != "graded_by"}
 
 
 #: The simulated variant behind each analysis other than the study's own trial table.
@@ -229,7 +240,9 @@ def alignment_outputs():
         outputs.append(f"results/alignment/{name}/evaluation/summary.json")
         outputs += [f for figure_name in ALIGNMENT_FIGURES for f in figure(f"{figure_name}_{name}")]
         if BEHAVIOR_SOURCE == "simulated":
-            outputs += [*figure(f"alignment_bias_{name}"), *figure(f"manipulation_{name}")]
+            outputs += figure(f"alignment_bias_{name}")
+        if BEHAVIOR_SOURCE == "simulated" and GENERATED:  # its control images are generated ones
+            outputs += figure(f"manipulation_{name}")
         if SOURCE == "ferplus":
             outputs.append(f"results/alignment/{name}/votes/correlations.csv")
     return outputs
@@ -289,6 +302,18 @@ def xai_outputs():
     return outputs
 
 
+def generated_outputs():
+    """What only a generated stimulus set has: the prior's quality, the realism measures, the pair grids."""
+    return [
+        "results/prior/quality.json",
+        *figure("prior_samples"),
+        "results/realism/report.csv",
+        *figure("stimuli_vs_real"),
+        *[f for c in CLASSIFIERS for f in figure(f"pairs_uncertainty_{c}")],
+        *[f for a, b in GUIDE_PAIRS for f in figure(f"pairs_controversial_{a}-{b}")],
+    ]
+
+
 def get_final_outputs():
     outputs = [
         *dataset_splits().values(),
@@ -298,21 +323,14 @@ def get_final_outputs():
     ]
     if SOURCE == "synthetic":
         outputs += figure("synthetic_faces")
-    outputs += [
-        "results/prior/quality.json",
-        *figure("prior_samples"),
-        "results/stimuli/manifest.csv",
-        "results/realism/report.csv",
-        *figure("stimuli_vs_real"),
-        *[f for c in CLASSIFIERS for f in figure(f"pairs_uncertainty_{c}")],
-        *[f for a, b in GUIDE_PAIRS for f in figure(f"pairs_controversial_{a}-{b}")],
-        "results/behavior/trials.csv",
-        *figure("power"),
-    ]
+    outputs += generated_outputs() if GENERATED else []
+    outputs += ["results/stimuli/manifest.csv", "results/behavior/trials.csv", *figure("power")]
     analyses = ["study", "null"] if BEHAVIOR_SOURCE == "simulated" else ["study"]
     for analysis in analyses:
         outputs.append(f"results/stats/{analysis}/summary.json")
-        outputs += [f for name in STATISTICS_FIGURES for f in figure(f"{name}_{analysis}")]
+        outputs += [f for name in FINAL_STATISTICS_FIGURES for f in figure(f"{name}_{analysis}")]
+        if GRADED_BY:
+            outputs += [f"results/stats/{analysis}/graded.csv", *figure(f"graded_ambiguity_{analysis}")]
     if BEHAVIOR_SOURCE == "simulated" and config["behavior"]["observers"]["swapped_frontend"]["enabled"]:
         outputs.append("results/stats/frontend_comparison.csv")
     if SOURCE == "ferplus":

@@ -185,6 +185,29 @@ rule statistics_figure:
         "../scripts/statistics_figure.py"
 
 
+rule graded_ambiguity_figure:
+    input:
+        table=rules.graded_ambiguity.output.table,
+        trend=rules.graded_ambiguity.output.trend,
+    output:
+        png=report("results/figures/graded_ambiguity_{analysis}.png", caption="../report/graded_figure.rst",
+                   category="Entropy statistics", subcategory="{analysis}"),
+        pdf="results/figures/graded_ambiguity_{analysis}.pdf",
+    log:
+        "results/logs/figures/graded_ambiguity_{analysis}.log",
+    wildcard_constraints:
+        analysis="study|null|swapped",
+    params:
+        column=GRADED_BY,
+        confidence=config["stats"]["confidence"],
+        dpi=config["figures"]["dpi"],
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/graded_ambiguity_figure.py"
+
+
 rule alignment_figure:
     input:
         accuracy="results/alignment/{classifier}/evaluation/accuracy.csv",

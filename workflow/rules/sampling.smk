@@ -77,26 +77,29 @@ rule sample_control:
         "../scripts/sample_set.py"
 
 
-rule stimulus_set:
-    input:
-        sets=sample_sets(),
-        realism=realism_score_tables(),
-        threshold="results/realism/threshold.json",
-        classifiers=expand("results/models/{classifier}/weights.pt", classifier=CLASSIFIERS),
-    output:
-        images="results/stimuli/images.npz",
-        manifest=report("results/stimuli/manifest.csv", caption="../report/manifest.rst", category="Stimuli"),
-        acceptance=report("results/stimuli/acceptance.csv", caption="../report/acceptance.rst", category="Stimuli"),
-        png=directory("results/stimuli/png"),
-    log:
-        "results/logs/stimuli/stimulus_set.log",
-    benchmark:
-        "results/benchmarks/stimuli/stimulus_set.tsv"
-    params:
-        classifiers=CLASSIFIERS,
-        thresholds=config["filters"],
-    threads: 1
-    conda:
-        "../../envs/varemotion.yaml"
-    script:
-        "../scripts/stimulus_set.py"
+# The stimulus set of `stimuli.source: folder` is built by external.smk, under the same rule name.
+if GENERATED:
+
+    rule stimulus_set:
+        input:
+            sets=sample_sets(),
+            realism=realism_score_tables(),
+            threshold="results/realism/threshold.json",
+            classifiers=expand("results/models/{classifier}/weights.pt", classifier=CLASSIFIERS),
+        output:
+            images="results/stimuli/images.npz",
+            manifest=report("results/stimuli/manifest.csv", caption="../report/manifest.rst", category="Stimuli"),
+            acceptance=report("results/stimuli/acceptance.csv", caption="../report/acceptance.rst", category="Stimuli"),
+            png=directory("results/stimuli/png"),
+        log:
+            "results/logs/stimuli/stimulus_set.log",
+        benchmark:
+            "results/benchmarks/stimuli/stimulus_set.tsv"
+        params:
+            classifiers=CLASSIFIERS,
+            thresholds=config["filters"],
+        threads: 1
+        conda:
+            "../../envs/varemotion.yaml"
+        script:
+            "../scripts/stimulus_set.py"

@@ -29,12 +29,35 @@ rule study_statistics:
     params:
         emotions=config["data"]["emotions"],
         classifiers=CLASSIFIERS,
-        stats=config["stats"],
+        stats=STATS_SETTINGS,
     threads: 1
     conda:
         "../../envs/varemotion.yaml"
     script:
         "../scripts/study_statistics.py"
+
+
+rule graded_ambiguity:
+    """Human and model entropy per level of a numeric column of the stimulus table (`stats.graded_by`)."""
+    input:
+        per_image=rules.study_statistics.output.per_image,
+    output:
+        table=report("results/stats/{analysis}/graded.csv", caption="../report/graded.rst",
+                     category="Entropy statistics"),
+        trend="results/stats/{analysis}/graded_trend.csv",
+    log:
+        "results/logs/stats/graded_{analysis}.log",
+    wildcard_constraints:
+        analysis="study|null|swapped",
+    params:
+        column=GRADED_BY,
+        classifiers=CLASSIFIERS,
+        resampling={key: config["stats"][key] for key in ("n_resamples", "confidence", "seed")},
+    threads: 1
+    conda:
+        "../../envs/varemotion.yaml"
+    script:
+        "../scripts/graded_ambiguity.py"
 
 
 rule frontend_comparison:
@@ -65,7 +88,7 @@ rule ferplus_vote_statistics:
         "results/logs/stats/ferplus_votes.log",
     params:
         classifiers=CLASSIFIERS,
-        stats=config["stats"],
+        stats=STATS_SETTINGS,
     threads: 1
     conda:
         "../../envs/varemotion.yaml"

@@ -1,6 +1,7 @@
 """Read the user's rating files into the canonical trial table (checked; nothing written on error).
 
 Files without an is_train column get the design's training rule (the held-out stimuli never train).
+Intensity ratings become trials by the configured rule (behavior.ratings.intensity).
 
 jsPsych data, the collection server's database and JATOS exports also yield the catch-trial
 answers; participants whose catch accuracy is below ``behavior.ratings.min_catch_accuracy`` are
@@ -12,6 +13,7 @@ from varemotion.behavior import write_trials
 from varemotion.behavior.catch_answers import exclude_inattentive, participant_table
 from varemotion.behavior.holdout import read_holdout
 from varemotion.behavior.ingest import TrainRule
+from varemotion.behavior.intensity import IntensityRule
 from varemotion.behavior.ratings import read_ratings
 from varemotion.logs import log_to_file
 from varemotion.stimuli import read_manifest
@@ -22,7 +24,8 @@ def main(input, params, output):
     rule = TrainRule(frozenset(read_holdout(input["holdout"])["stimulus_id"]), params["train_fraction"], params["seed"])
     trials, answers = read_ratings(list(input["ratings"]), params["format"], params["emotions"], stimulus_ids,
                                    column_map=params["column_map"] or None, choices=params["choices"],
-                                   train_rule=rule, non_emotion_answers=params["non_emotion_answers"])
+                                   train_rule=rule, non_emotion_answers=params["non_emotion_answers"],
+                                   intensity=IntensityRule(**params["intensity"]))
     trials, excluded = exclude_inattentive(trials, answers, params["min_catch_accuracy"])
     if excluded:
         print(f"excluded for catch accuracy below {params['min_catch_accuracy']}: {', '.join(excluded)}")

@@ -39,7 +39,7 @@ ACCURACY_COLUMNS = ["evaluation", "model", "accuracy", "ci_low", "ci_high", "n"]
 
 def human_entropy(human: HumanTrials, n_images: int, estimator: str = "plugin") -> tuple[np.ndarray, np.ndarray]:
     """Each image's number of ratings and response entropy (bits; NaN when unrated), over all trials."""
-    counts = response_counts(human.table, n_images, len(human.emotions))
+    counts = response_counts(human.table, n_images, len(human.emotions), human.targets)
     return counts.sum(axis=1), count_entropy_bits(counts, estimator)
 
 
@@ -55,7 +55,9 @@ def entropy_tertiles(entropy: np.ndarray, images: np.ndarray) -> np.ndarray:
 
 
 def _wilson(correct: np.ndarray, confidence: float) -> dict:
-    n, k = len(correct), int(np.sum(correct))
+    """Accuracy with a Wilson interval; hits may be fractional (the credit of shared trials)."""
+    n, k = len(correct), float(np.sum(correct))
+    k = int(k) if k.is_integer() else k
     low, high = proportion_confint(k, n, alpha=1 - confidence, method="wilson") if n else (np.nan, np.nan)
     return {"accuracy": k / n if n else np.nan, "ci_low": low, "ci_high": high, "n": n}
 
@@ -71,17 +73,27 @@ def _mean_interval(values: np.ndarray, confidence: float) -> dict:
 
 
 def trial_predictions(held_out: pd.DataFrame, logits: Mapping[str, np.ndarray], individual: np.ndarray | None,
-                      subjects: Sequence[str]) -> pd.DataFrame:
-    """Whether each model's most probable emotion is each held-out trial's response (one column per model)."""
+                      subjects: Sequence[str], targets: np.ndarray | None = None) -> pd.DataFrame:
+    """Whether each model's most probable emotion is each held-out trial's response (one column per model).
+
+    With ``targets`` (each trial's weight on each emotion, for trials shared among responses) a
+    prediction scores the trial's weight on the predicted emotion.
+    """
     table = held_out[["subject_id", "image", "label"]].reset_index(drop=True)
+
+    def hits(predicted: np.ndarray, rows) -> np.ndarray:
+        if targets is None:
+            return predicted == table["label"].to_numpy()[rows]
+        return targets[np.arange(len(table))[rows], predicted]
+
     for name, values in logits.items():
-        table[name] = values.argmax(axis=1)[table["image"]] == table["label"]
+        table[name] = hits(values.argmax(axis=1)[table["image"]], slice(None))
     if individual is not None:
         row = pd.Index(subjects).get_indexer(table["subject_id"])
         has = row >= 0
-        hits = np.full(len(table), np.nan)
-        hits[has] = individual.argmax(axis=2)[row[has], table["image"][has]] == table["label"][has]
-        table["individual"] = hits
+        scores = np.full(len(table), np.nan)
+        scores[has] = hits(individual.argmax(axis=2)[row[has], table["image"][has]], has)
+        table["individual"] = scores
     return table
 
 

@@ -2,8 +2,9 @@
 
 Each epoch mixes human items with items of the original training set at ``ratio`` (human :
 original, default 1:1). Human items are single trials (image and that person's response,
-one-hot) or, with ``soft``, one item per rated image whose target is the share of each response
-among its training trials. The best epoch is chosen by the NLL of the validation trials.
+one-hot, or a shared trial's weights) or, with ``soft``, one item per rated image whose target is
+the share of each response among its training trials. The best epoch is chosen by the NLL of the
+validation trials.
 """
 
 from __future__ import annotations
@@ -36,17 +37,23 @@ def human_items(human: HumanTrials, n_images: int, soft: bool) -> tuple[torch.Te
     train = human.part("train")
     k = len(human.emotions)
     if soft:
-        rated, shares = response_distributions(train, n_images, k)
+        rated, shares = response_distributions(train, n_images, k, human.targets_of(train))
         return torch.as_tensor(rated), torch.as_tensor(shares, dtype=torch.float32)
-    return torch.as_tensor(train["image"].to_numpy().copy()), one_hot(train["label"], k)
+    rows = torch.as_tensor(train["image"].to_numpy().copy())
+    if human.targets is not None:
+        return rows, torch.as_tensor(human.targets_of(train), dtype=torch.float32)
+    return rows, one_hot(train["label"], k)
 
 
 def validation_trials(human: HumanTrials, subject: str | None = None) -> Validation:
-    """The validation part (of one subject, or everyone's) as input rows and response indices."""
+    """The validation part (of one subject, or everyone's): input rows and response indices (shared trials: weights)."""
     rows = human.part("validation")
     if subject is not None:
         rows = rows[rows["subject_id"] == subject]
-    return Validation(torch.as_tensor(rows["image"].to_numpy().copy()), torch.as_tensor(rows["label"].to_numpy().copy()))
+    inputs = torch.as_tensor(rows["image"].to_numpy().copy())
+    if human.targets is not None:
+        return Validation(inputs, torch.as_tensor(human.targets_of(rows), dtype=torch.float32))
+    return Validation(inputs, torch.as_tensor(rows["label"].to_numpy().copy()))
 
 
 def mixed_items(stimuli: torch.Tensor, human_rows: torch.Tensor, human_targets: torch.Tensor,

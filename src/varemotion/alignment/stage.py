@@ -134,7 +134,8 @@ def _predictions(classifiers: dict, individual, data: HumanData, test, device):
     test_hits = {name: predict_logits(model, test.images_float(), device).argmax(1) == test.labels
                  for name, model in classifiers.items()}
     test_hits["individual"] = individual.logits(test.images_float(), device).numpy().argmax(2) == test.labels[None]
-    predictions = trial_predictions(data.human.part("held_out"), logits, own, individual.subjects)
+    held_out = data.human.part("held_out")
+    predictions = trial_predictions(held_out, logits, own, individual.subjects, data.human.targets_of(held_out))
     return predictions, logits, own, test_hits
 
 

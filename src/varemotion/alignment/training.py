@@ -61,7 +61,8 @@ class Items:
 
 @dataclass
 class Validation:
-    """Held-out trials for choosing the best epoch: input rows and the response given (class index)."""
+    """Held-out trials for choosing the best epoch: input rows and the response given (class index,
+    or a trial's weight on each class)."""
 
     input_index: torch.Tensor
     labels: torch.Tensor

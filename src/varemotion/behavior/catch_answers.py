@@ -97,9 +97,11 @@ def participant_table(trials: pd.DataFrame, answers: pd.DataFrame, excluded) -> 
     """One row per participant: rating trials, catch trials, catch accuracy and whether excluded."""
     subjects = sorted(set(trials["subject_id"].astype(str)) | set(answers["subject_id"].astype(str)))
     accuracy = catch_accuracy(answers) if len(answers) else pd.Series(dtype=float)
+    # Distinct stimuli: a trial shared among responses has several rows.
+    stimuli = trials.groupby(trials["subject_id"].astype(str))["stimulus_id"].nunique()
     return pd.DataFrame({
         "subject_id": subjects,
-        "n_trials": [int((trials["subject_id"].astype(str) == s).sum()) for s in subjects],
+        "n_trials": [int(stimuli.get(s, 0)) for s in subjects],
         "n_catch_trials": [int((answers["subject_id"].astype(str) == s).sum()) for s in subjects],
         "catch_accuracy": [float(accuracy.get(s, np.nan)) for s in subjects],
         "excluded": [s in set(excluded) for s in subjects],

@@ -7,7 +7,9 @@ Formats (:data:`FORMATS`):
 - ``sqlite``: the collection server's trial database (:func:`read_sqlite`), read as a snapshot;
 - ``jatos``: JATOS result exports of the experiment's JATOS study (:func:`read_jatos`);
 - ``votes``: aggregated votes, one row per stimulus and one count column per emotion, as in
-  FER+ (:func:`read_vote_counts`).
+  FER+ (:func:`read_vote_counts`);
+- ``intensity``: one row per trial with a rating on a 0..k scale per emotion, turned into trials
+  by a configured rule (:mod:`varemotion.behavior.intensity`).
 
 Every reader checks the whole input before returning and raises
 :class:`~varemotion.data.DataError` naming the file, line, column and value of the first problem.
@@ -26,6 +28,7 @@ import pandas as pd
 from varemotion.data import DataError
 
 from .holdout import assign_train
+from .intensity import IntensityRule, intensity_trials, parse_intensity
 from .jatos import parse_jatos
 from .jspsych import parse_jspsych
 from .labels import parse_responses
@@ -43,8 +46,9 @@ from .trials import (
     text_values,
     validate_trials,
 )
+from .weights import WEIGHT_COLUMN
 
-FORMATS = ("table", "jspsych", "votes", "sqlite", "jatos")
+FORMATS = ("table", "jspsych", "votes", "sqlite", "jatos", "intensity")
 #: Formats whose readers take the options subject_id and choices.
 OPTION_FORMATS = ("jspsych", "jatos")
 #: subject_id of an expanded vote: the prefix, the stimulus id and the vote's number (1, 2, …) for it.
@@ -69,6 +73,8 @@ def parse_trial_table(path, emotions, column_map: dict | None = None, non_emotio
         "response": parse_responses(table, names["response"], emotions, non_emotion_answers=non_emotion_answers),
         **{c: table[names[c]] if names[c] in table.columns else default for c, default in optional.items()},
     })
+    if WEIGHT_COLUMN in table.columns:
+        trials[WEIGHT_COLUMN] = table[WEIGHT_COLUMN]
     return pd.concat([trials, table[list(ORIGIN_COLUMNS)]], axis=1), names
 
 
@@ -79,8 +85,9 @@ def read_trial_table(path: str | os.PathLike[str], emotions, stimulus_ids, colum
     Columns: subject_id, stimulus_id, response (an emotion name in any case, or a 0-based index
     into ``emotions`` followed by ``non_emotion_answers``; one kind per file; 'unclear' and
     'not_a_face' are kept as they are), optional rt_ms (ms ≥ 0 on every row, or blank on every
-    row) and optional is_train (true/false, yes/no, 1/0; true when absent). ``column_map`` maps
-    canonical names to the file's column names.
+    row), optional is_train (true/false, yes/no, 1/0; true when absent) and optional weight (a
+    trial shared among responses, as :mod:`varemotion.behavior.weights` describes). ``column_map``
+    maps canonical names to the file's column names.
     """
     trials, names = parse_trial_table(path, emotions, column_map, non_emotion_answers)
     return validate_trials(trials, emotions, stimulus_ids, path, column_names=names)
@@ -195,8 +202,17 @@ def apply_train_rule(trials: pd.DataFrame, rule: TrainRule | None) -> pd.DataFra
     return trials.assign(is_train=assign_train(trials, set(rule.holdout), rule.train_fraction, rule.seed))
 
 
+def _intensity(paths, emotions, column_map, train_rule, rule: IntensityRule) -> tuple[pd.DataFrame, dict]:
+    """Intensity files' trials by ``rule``: the training rule is drawn per trial, before a trial becomes rows."""
+    parsed = [parse_intensity(p, emotions, column_map, rule.scale_max) for p in paths]
+    rows, names = pd.concat([r for r, _ in parsed], ignore_index=True), parsed[0][1]
+    rows = apply_train_rule(rows, train_rule)
+    return intensity_trials(rows, emotions, rule, names), names
+
+
 def ingest(paths, format: str, emotions, stimulus_ids, column_map: dict | None = None,
-           train_rule: TrainRule | None = None, non_emotion_answers=(), **options) -> pd.DataFrame:
+           train_rule: TrainRule | None = None, non_emotion_answers=(), intensity: IntensityRule | None = None,
+           **options) -> pd.DataFrame:
     """Read one or more files of one format and return one checked canonical trial table.
 
     ``options`` go to the jspsych and jatos readers (``subject_id``, ``choices``). The files are checked
@@ -204,7 +220,8 @@ def ingest(paths, format: str, emotions, stimulus_ids, column_map: dict | None =
     files, raises DataError naming both places. Files without is_train (votes never have one)
     get ``train_rule``'s flags, or are all training trials without one. ``non_emotion_answers``
     are the extra buttons after the emotions (indices past the emotions decode to them); a
-    collection database records its own.
+    collection database records its own. ``intensity`` is the scale and rule of intensity files
+    (default :class:`~varemotion.behavior.intensity.IntensityRule`).
     """
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r} (expected one of {list(FORMATS)})")
@@ -213,6 +230,9 @@ def ingest(paths, format: str, emotions, stimulus_ids, column_map: dict | None =
     paths = _distinct_paths(paths)
     emotions, known = check_emotions(emotions), check_stimulus_ids(stimulus_ids)
     source = ", ".join(str(p) for p in paths)
+    if format == "intensity":
+        trials, names = _intensity(paths, emotions, column_map, train_rule, intensity or IntensityRule())
+        return validate_trials(trials, emotions, known, source, column_names=names)
     if format == "votes":
         parsed = [parse_vote_counts(p, emotions, column_map) for p in paths]
         counts, names = pd.concat([c for c, _ in parsed], ignore_index=True), parsed[0][1]

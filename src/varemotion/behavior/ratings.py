@@ -10,6 +10,7 @@ import pandas as pd
 
 from .catch_answers import CATCH_ANSWER_COLUMNS, all_catch_answers
 from .ingest import TrainRule, apply_train_rule, ingest
+from .intensity import IntensityRule
 from .records import RECORD_FORMATS
 from .sqlite import checked_snapshot, parse_sqlite
 from .trials import check_emotions, check_stimulus_ids, validate_trials
@@ -22,11 +23,13 @@ def _database_trials(paths, emotions, stimulus_ids, snapshots, train_rule=None) 
 
 
 def read_ratings(paths, format: str, emotions, stimulus_ids, column_map: dict | None = None, choices=None,
-                 train_rule: TrainRule | None = None, non_emotion_answers=()) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 train_rule: TrainRule | None = None, non_emotion_answers=(), intensity: IntensityRule | None = None,
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The checked trial table and every catch answer (formats with catch trials; else an empty table).
 
     Files without is_train get ``train_rule``'s flags (see :func:`~varemotion.behavior.ingest.ingest`);
-    ``non_emotion_answers`` are the experiment's extra buttons (a database records its own).
+    ``non_emotion_answers`` are the experiment's extra buttons (a database records its own);
+    ``intensity`` is the scale and conversion rule of the intensity format.
     """
     paths = [paths] if isinstance(paths, str) else list(paths)
     emotions, known = check_emotions(emotions), check_stimulus_ids(stimulus_ids)
@@ -38,7 +41,7 @@ def read_ratings(paths, format: str, emotions, stimulus_ids, column_map: dict | 
         return trials, all_catch_answers(paths, emotions, format=format, snapshots=snapshots)
     options = {"choices": choices} if choices and format in ("jspsych", "jatos") else {}
     trials = ingest(paths, format, emotions, known, column_map=column_map, train_rule=train_rule,
-                    non_emotion_answers=non_emotion_answers, **options)
+                    non_emotion_answers=non_emotion_answers, intensity=intensity, **options)
     if format not in RECORD_FORMATS:
         return trials, pd.DataFrame(columns=CATCH_ANSWER_COLUMNS)
     return trials, all_catch_answers(paths, emotions, choices, format=format, non_emotion_answers=non_emotion_answers)

@@ -179,7 +179,8 @@ def require_columns(table: pd.DataFrame, path, wanted: list[str], names: dict[st
         problem = "column is missing from the header"
         if column != canonical:
             problem += f" (column_map reads {canonical!r} from it)"
-        close = difflib.get_close_matches(column, found, n=1)
+        taken = {names[c] for c in wanted}  # columns that are found as what they are
+        close = difflib.get_close_matches(column, [c for c in found if c not in taken], n=1)
         if close:
             problem += f"; did you mean {close[0]!r}?"
         elif len(found) == 1:

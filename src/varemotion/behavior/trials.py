@@ -8,9 +8,12 @@ Columns (:data:`TRIAL_COLUMNS`; ``workflow/schemas/trials.schema.yaml`` describe
   (``unclear``, ``not_a_face``; see :mod:`varemotion.behavior.answers`);
 - ``rt_ms``: reaction time in milliseconds, a number ≥ 0 on every row, or missing (NaN; an empty
   CSV cell) on every row when it was not recorded;
-- ``is_train``: whether the trial is in the training part (true) or the held-out part (false).
+- ``is_train``: whether the trial is in the training part (true) or the held-out part (false);
+- optional ``weight``: a trial shared among several responses (intensity ratings) has one row per
+  response, each with its weight; the weights of a trial sum to 1 (:mod:`varemotion.behavior.weights`).
 
-A subject rates each stimulus at most once. Readers add origin columns (file, and line or JSON list
+A subject rates each stimulus at most once (in one row, or in weighted rows naming distinct
+responses). Readers add origin columns (file, and line or JSON list
 item) so that :func:`validate_trials` names the place in the user's file; they are not written.
 """
 
@@ -26,6 +29,7 @@ from varemotion.atomic import write_atomically
 from varemotion.data import DataError
 
 from .answers import NON_EMOTION_ANSWERS
+from .weights import TRIAL_KEY, WEIGHT_COLUMN
 
 TRIAL_COLUMNS = ["subject_id", "stimulus_id", "response", "rt_ms", "is_train"]
 ORIGIN_FILE, ORIGIN_POSITION, ORIGIN_UNIT = "_file", "_position", "_unit"
@@ -170,11 +174,13 @@ def _train_flags(table, column: str) -> np.ndarray:
     return text.isin(TRUE_WORDS).to_numpy()
 
 
-def _check_duplicates(table, subjects: pd.Series, stimuli: pd.Series, column: str) -> None:
-    later = _first(pd.DataFrame({"s": subjects, "t": stimuli}).duplicated(keep="first"))
+def check_duplicate_ratings(table, subjects: pd.Series, stimuli: pd.Series, column: str, responses=None) -> None:
+    """A subject's second rating of a stimulus (with ``responses``: a second row of one response)."""
+    keys = pd.DataFrame({"s": subjects, "t": stimuli} | ({} if responses is None else {"r": responses}))
+    later = _first(keys.duplicated(keep="first"))
     if later is None:
         return
-    earlier = _first((subjects == subjects.iat[later]) & (stimuli == stimuli.iat[later]))
+    earlier = _first((keys == keys.iloc[later]).all(axis=1))
     where = position(table, earlier)
     if table[ORIGIN_FILE].iat[earlier] != table[ORIGIN_FILE].iat[later]:
         where += f" of {table[ORIGIN_FILE].iat[earlier]}"
@@ -182,9 +188,30 @@ def _check_duplicates(table, subjects: pd.Series, stimuli: pd.Series, column: st
                    column=column, value=stimuli.iat[later], expected="one trial per subject and stimulus")
 
 
+def _weights(table, subjects: pd.Series, stimuli: pd.Series, column: str) -> np.ndarray:
+    """The weight column as float: numbers in (0, 1] whose sum is 1 within each trial."""
+    text = text_values(table[WEIGHT_COLUMN])
+    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    expected = "the share of the trial given to this row's response: a number in (0, 1], summing to 1 per trial"
+    for mask, problem in ((text == "", "is blank"), (np.isnan(numbers), "is not a number"),
+                          (~((numbers > 0) & (numbers <= 1)), "is outside (0, 1]")):
+        i = _first(mask)
+        if i is not None:
+            raise error_at(table, i, problem, column=column, value=text.iat[i], expected=expected)
+    trial = pd.DataFrame({"s": subjects, "t": stimuli}).groupby(["s", "t"], sort=False).ngroup().to_numpy()
+    sums = np.bincount(trial, weights=numbers)
+    bad = np.flatnonzero(np.abs(sums - 1) > 1e-6)
+    if bad.size:
+        rows = np.flatnonzero(trial == bad[0])
+        raise error_at(table, int(rows[0]), f"starts a trial whose weights ({positions(table, rows)}) sum to "
+                                            f"{sums[bad[0]]:.6g}", column=column, value=text.iat[rows[0]],
+                       expected="weights that sum to 1 over the rows of one subject and stimulus")
+    return numbers
+
+
 def _typed(df: pd.DataFrame, source, column_names: dict | None) -> tuple[pd.DataFrame, dict]:
     """Check the columns and every value's form; return the table with origin and typed columns."""
-    names = {c: c for c in TRIAL_COLUMNS} | (column_names or {})
+    names = {c: c for c in [*TRIAL_COLUMNS, WEIGHT_COLUMN]} | (column_names or {})
     for column in TRIAL_COLUMNS:
         if column not in df.columns:
             raise DataError(source, "column is missing", column=column, expected=f"the columns {TRIAL_COLUMNS}")
@@ -199,10 +226,29 @@ def _typed(df: pd.DataFrame, source, column_names: dict | None) -> tuple[pd.Data
     _check_blank(table, responses, names["response"], "the chosen emotion, on every row")
     rt_ms = _reaction_times(table, names["rt_ms"])
     is_train = _train_flags(table, names["is_train"])
-    _check_duplicates(table, subjects, stimuli, names["stimulus_id"])
+    weighted = WEIGHT_COLUMN in table.columns
+    check_duplicate_ratings(table, subjects, stimuli, names["stimulus_id"], responses if weighted else None)
     typed = pd.DataFrame({"subject_id": subjects, "stimulus_id": stimuli, "response": responses,
                           "rt_ms": rt_ms, "is_train": is_train})
+    if weighted:
+        typed[WEIGHT_COLUMN] = _weights(table, subjects, stimuli, names[WEIGHT_COLUMN])
+        _check_trial_flags(table, typed, names["is_train"])
     return pd.concat([typed, table[list(ORIGIN_COLUMNS)]], axis=1), names
+
+
+def _check_trial_flags(table, typed: pd.DataFrame, column: str) -> None:
+    """The rows of one weighted trial agree on is_train."""
+    mixed = typed.groupby(TRIAL_KEY, sort=False)["is_train"].transform("nunique").to_numpy() > 1
+    i = _first(mixed)
+    if i is not None:
+        raise error_at(table, i, "differs between the rows of one trial", column=column,
+                       value=str(bool(typed["is_train"].iat[i])).lower(),
+                       expected="the same is_train on every row of a subject's trial on a stimulus")
+
+
+def trial_columns(table: pd.DataFrame) -> list[str]:
+    """The canonical columns of a trial table: :data:`TRIAL_COLUMNS`, and weight where it has one."""
+    return TRIAL_COLUMNS + ([WEIGHT_COLUMN] if WEIGHT_COLUMN in table.columns else [])
 
 
 def validate_trials(df: pd.DataFrame, emotions, stimulus_ids, source, *, column_names: dict | None = None
@@ -224,7 +270,7 @@ def validate_trials(df: pd.DataFrame, emotions, stimulus_ids, source, *, column_
         raise error_at(table, i, f"is not one of the emotions{did_you_mean(value, answers)}",
                        column=names["response"], value=value,
                        expected=f"{', '.join(emotions)} (or a non-emotion answer: {', '.join(NON_EMOTION_ANSWERS)})")
-    return table[TRIAL_COLUMNS].reset_index(drop=True)
+    return table[trial_columns(table)].reset_index(drop=True)
 
 
 def write_trials(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
@@ -234,6 +280,6 @@ def write_trials(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     temporary file in the same directory and moved into place, so it is complete or left as it was.
     """
     table, _ = _typed(df, path, None)
-    table = table[TRIAL_COLUMNS].assign(is_train=np.where(table["is_train"], "true", "false"))
+    table = table[trial_columns(table)].assign(is_train=np.where(table["is_train"], "true", "false"))
     write_atomically(path, lambda handle: table.to_csv(handle, index=False, float_format="%.10g",
                                                        lineterminator="\n", encoding="utf-8"))

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from varemotion.figures.style import PALETTE, new_figure
+from varemotion.stats.graded import HUMAN
 from varemotion.stats.images import emotions_of
 from varemotion.stats.outcomes import OUTCOMES
 
@@ -265,5 +266,41 @@ def outcome_figure(per_image: pd.DataFrame, proportions: pd.DataFrame, confidenc
     fig, (left, right) = new_figure(1, 2, figsize=(10.5, 4.4), gridspec_kw={"width_ratios": (1.6, 1.0)})
     _outcome_bars(left, proportions[proportions["grouping"].isin(["overall", "guide"])], confidence)
     _outcome_histograms(right, rated_images(per_image), max_entropy_bits(per_image))
+    fig.tight_layout()
+    return fig
+
+
+def _trend_label(trend: pd.DataFrame, measure: str) -> str:
+    rows = trend[trend["measure"] == measure]
+    if rows.empty or not np.isfinite(rows["rho"].iloc[0]):
+        return measure
+    row = rows.iloc[0]
+    interval = f"[{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
+    return f"{measure}: ρ = {row['rho']:.2f} {interval}, {format_p(row['p_permutation'])}"
+
+
+def graded_figure(graded: pd.DataFrame, trend: pd.DataFrame, column: str, confidence: float = 0.95):
+    """Mean human and model entropy per level of ``column``, with intervals; the legend gives each trend's ρ.
+
+    ``graded`` and ``trend`` are the tables of :func:`varemotion.stats.graded.graded_entropy`.
+    """
+    measures = list(dict.fromkeys(graded["measure"]))
+    fig, ax = new_figure(figsize=(6.4, 4.4))
+    spread = 0.012 * (np.ptp(graded["level"]) or 1.0)
+    for k, measure in enumerate(measures):
+        rows = graded[graded["measure"] == measure].sort_values("level")
+        x = rows["level"].to_numpy(float) + (k - (len(measures) - 1) / 2) * spread
+        mean = rows["mean"].to_numpy(float)
+        errors = np.clip([mean - rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float) - mean], 0, None)
+        human = measure == HUMAN
+        ax.errorbar(x, mean, yerr=np.nan_to_num(errors), marker="o", ms=4 if human else 3, capsize=2,
+                    lw=2.2 if human else 1.2, color="black" if human else PALETTE[k % len(PALETTE)],
+                    ls="-" if human else "--", label=_trend_label(trend, measure))
+    ax.set_xlabel(column)
+    ax.set_ylabel("mean entropy (bits)")
+    ax.set_ylim(bottom=0)
+    ax.set_title(f"Human and model entropy along {column} ({_percent(confidence)} bootstrap CI;\n"
+                 "legend: Spearman ρ of entropy with the level)", fontsize=9)
+    ax.legend(fontsize=7, frameon=False)
     fig.tight_layout()
     return fig

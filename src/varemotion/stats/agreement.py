@@ -85,9 +85,15 @@ def differing_from_majority(per_image: pd.DataFrame) -> np.ndarray:
     """For each image, the number of ratings that differ from its majority response.
 
     Non-emotion answers differ from it where n_ratings counts them (``stats.non_emotion_answers: include``).
+    Counts of trials shared among emotions (:mod:`varemotion.behavior.weights`) are fractional; the
+    exact binomial test needs whole numbers, so the difference is rounded to the nearest one.
     """
-    counts = per_image[[human_count_column(e) for e in emotions_of(per_image)]].to_numpy(dtype=np.int64)
-    return per_image["n_ratings"].to_numpy(dtype=np.int64) - counts.max(axis=1)
+    counts = per_image[[human_count_column(e) for e in emotions_of(per_image)]].to_numpy(dtype=float)
+    return _whole(per_image["n_ratings"].to_numpy(dtype=float) - counts.max(axis=1))
+
+
+def _whole(values: np.ndarray) -> np.ndarray:
+    return np.rint(values).astype(np.int64)
 
 
 def significant_disagreement(
@@ -103,7 +109,7 @@ def significant_disagreement(
         images = images[images["enough_ratings"].astype(bool)]
     if images.empty:
         raise ValueError("no rated images to test")
-    n = images["n_ratings"].to_numpy(dtype=np.int64)
+    n = _whole(images["n_ratings"].to_numpy(dtype=float))
     k = differing_from_majority(images)
     p = np.array([scipy.stats.binomtest(int(a), int(b), error_rate, alternative="greater").pvalue
                   for a, b in zip(k, n)])

@@ -6,6 +6,8 @@ One row per stimulus of the manifest, in manifest order (columns :func:`per_imag
   starting noise; blank where the manifest has none);
 - n_ratings and enough_ratings (n_ratings ≥ ``min_ratings``);
 - ``human_n_<emotion>`` counts and ``human_p_<emotion>`` shares of the ratings (NaN without ratings);
+  a trial shared among emotions (:mod:`varemotion.behavior.weights`) counts each by its weight, so
+  counts may be fractional;
 - ``human_n_unclear`` and ``human_n_not_a_face``: the non-emotion answers. With ``non_emotion``
   'exclude' (the default) they are left out of n_ratings, the shares and the entropy; with
   'include' they count in n_ratings and the shares' denominator, and each is one more response
@@ -15,12 +17,14 @@ One row per stimulus of the manifest, in manifest order (columns :func:`per_imag
   (:func:`varemotion.entropy.count_entropy_bits`); human_entropy: the one chosen by ``estimator``,
   the one every test uses;
 - majority_response: the most chosen emotion, ties to the first in emotion order ('' without ratings);
-- outcome: the guidance outcome of guided images (see :mod:`varemotion.stats.outcomes`; '' for
-  controls and unrated images);
+- outcome: the guidance outcome of guided images (uncertainty and controversial; see
+  :mod:`varemotion.stats.outcomes`; '' for other kinds and unrated images);
 - every classifier's ``<clf>_p_<emotion>`` and ``<clf>_entropy`` columns, copied from the manifest;
-- ensemble_entropy and guide_disagreement (:mod:`varemotion.stats.model_side`).
+- ensemble_entropy and guide_disagreement (:mod:`varemotion.stats.model_side`);
+- last, the metadata columns a stimulus table brought into the manifest
+  (:func:`varemotion.manifest.metadata_columns`), as they are.
 
-Columns of the manifest beyond these (e.g. other scores of the images) are ignored.
+Other columns of the manifest (the sampler settings, the realism scores) are left out.
 """
 
 from __future__ import annotations
@@ -31,8 +35,9 @@ import numpy as np
 import pandas as pd
 
 from varemotion.behavior.answers import NON_EMOTION_ANSWERS
+from varemotion.behavior.weights import trial_weights
 from varemotion.entropy import ESTIMATORS, count_entropy_bits, entropy_bits
-from varemotion.manifest import entropy_column, probability_column
+from varemotion.manifest import entropy_column, is_guided, metadata_columns, probability_column
 from varemotion.stats.model_side import MODEL_SIDE_COLUMNS, model_side_measures
 from varemotion.stats.outcomes import (
     DEFAULT_THRESHOLDS,
@@ -93,22 +98,28 @@ def response_counts(trials: pd.DataFrame, stimulus_ids: Sequence[str], emotions:
     bad = sorted(set(responses) - set(emotions) - set(NON_EMOTION_ANSWERS))
     if bad:
         raise ValueError(f"responses {bad[:_SHOWN_IDS]} are not among the emotions {list(emotions)}")
-    return _counts(stimulus_ids, stimuli, responses, emotions)
+    return _counts(stimulus_ids, stimuli, responses, emotions, trial_weights(trials))
 
 
 def non_emotion_counts(trials: pd.DataFrame, stimulus_ids: Sequence[str]) -> np.ndarray:
     """(stimuli × non-emotion answers) counts of the answers ``unclear`` and ``not_a_face``."""
     stimulus_ids = pd.Index(stimulus_ids, dtype=object)
-    return _counts(stimulus_ids, trials["stimulus_id"].astype(str), trials["response"].astype(str), NON_EMOTION_ANSWERS)
+    return _counts(stimulus_ids, trials["stimulus_id"].astype(str), trials["response"].astype(str), NON_EMOTION_ANSWERS,
+                   trial_weights(trials))
 
 
-def _counts(stimulus_ids: pd.Index, stimuli: pd.Series, responses: pd.Series, categories) -> np.ndarray:
-    """(stimuli × categories) counts; responses outside ``categories`` are skipped."""
+def _counts(stimulus_ids: pd.Index, stimuli: pd.Series, responses: pd.Series, categories,
+            weights: np.ndarray | None = None) -> np.ndarray:
+    """(stimuli × categories) counts (sums of ``weights``, when given); other responses are skipped."""
     columns = pd.Index(list(categories), dtype=object).get_indexer(responses)
     kept = columns >= 0
     rows = stimulus_ids.get_indexer(stimuli)
-    counts = np.zeros((len(stimulus_ids), len(categories)), dtype=np.int64)
-    np.add.at(counts, (rows[kept], columns[kept]), 1)
+    if weights is None:
+        counts = np.zeros((len(stimulus_ids), len(categories)), dtype=np.int64)
+        np.add.at(counts, (rows[kept], columns[kept]), 1)
+        return counts
+    counts = np.zeros((len(stimulus_ids), len(categories)))
+    np.add.at(counts, (rows[kept], columns[kept]), weights[kept])
     return counts
 
 
@@ -153,6 +164,8 @@ def per_image_table(
     others = non_emotion_counts(trials, stimulus_ids)
     categories = np.hstack([counts, others]) if non_emotion == "include" else counts
     n = categories.sum(axis=1)
+    if n.dtype.kind == "f":
+        n = np.round(n, 9)  # weights of a trial sum to 1 up to rounding
     shares = response_shares(categories)[0][:, :len(emotions)]
     table = pd.DataFrame({c: manifest[c].to_numpy() for c in IMAGE_COLUMNS})
     table["stimulus_id"] = stimulus_ids
@@ -174,7 +187,9 @@ def per_image_table(
                      for c in [probability_column(name, e) for e in emotions] + [entropy_column(name)]]
     model = manifest[model_columns].apply(pd.to_numeric).reset_index(drop=True)
     measures = model_side_measures(manifest, classifiers, emotions)
-    return pd.concat([table, model, measures], axis=1)[per_image_columns(emotions, classifiers)]
+    metadata = manifest[metadata_columns(manifest.columns)].reset_index(drop=True)
+    columns = per_image_columns(emotions, classifiers) + list(metadata.columns)
+    return pd.concat([table, model, measures, metadata], axis=1)[columns]
 
 
 def _check_manifest(manifest: pd.DataFrame, emotions: list[str], classifiers: Sequence[str]) -> None:
@@ -184,7 +199,7 @@ def _check_manifest(manifest: pd.DataFrame, emotions: list[str], classifiers: Se
                     if c not in manifest.columns]
     if missing:
         raise ValueError(f"the manifest lacks the columns {missing}")
-    guided = manifest["kind"].astype(str) != "control"
+    guided = is_guided(manifest["kind"].astype(str))
     targets = set(manifest.loc[guided, "target_i"].astype(str)) | set(manifest.loc[guided, "target_j"].astype(str))
     unknown = sorted(targets - set(emotions))
     if unknown:
@@ -194,7 +209,7 @@ def _check_manifest(manifest: pd.DataFrame, emotions: list[str], classifiers: Se
 def _outcomes(table: pd.DataFrame, emotions: list[str], shares: np.ndarray,
               thresholds: OutcomeThresholds) -> np.ndarray:
     outcome = np.full(len(table), "", dtype=object)
-    guided = (table["kind"].astype(str) != "control").to_numpy()
+    guided = is_guided(table["kind"].astype(str))
     if not guided.any():
         return outcome
     order = pd.Index(emotions, dtype=object)

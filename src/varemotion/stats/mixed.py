@@ -47,6 +47,7 @@ import pandas as pd
 import statsmodels.formula.api as smf
 from statsmodels.regression.mixed_linear_model import MixedLM, MixedLMParams
 
+from varemotion.behavior.weights import first_rows, weight_matrix
 from varemotion.manifest import entropy_column
 from varemotion.stats.images import emotions_of
 
@@ -88,24 +89,25 @@ class MixedModelResult:
 def leave_one_out_credit(trials: pd.DataFrame, emotions: Sequence[str]) -> pd.Series:
     """Each trial's credit from the majority of the other ratings of its image (NaN without others).
 
-    1/m when the response is among the m emotions most chosen by the others, else 0. Aligned
-    with ``trials``' index.
+    1/m when the response is among the m emotions most chosen by the others, else 0. A trial shared
+    among emotions (:mod:`varemotion.behavior.weights`) gets the credit of each of its responses
+    times its weight, the others being the image's ratings without the whole trial. Indexed by each
+    trial's first row of ``trials`` (every row, without weights).
     """
     emotions = list(emotions)
-    stimuli, stimulus_index = np.unique(trials["stimulus_id"].astype(str).to_numpy(), return_inverse=True)
-    response_index = pd.Index(emotions, dtype=object).get_indexer(trials["response"].astype(str))
-    if (response_index < 0).any():
-        bad = sorted(set(trials["response"].astype(str)) - set(emotions))
+    bad = sorted(set(trials["response"].astype(str)) - set(emotions))
+    if bad:
         raise ValueError(f"responses {bad} are not among the emotions {emotions}")
-    counts = np.zeros((len(stimuli), len(emotions)), dtype=np.int64)
-    np.add.at(counts, (stimulus_index, response_index), 1)
-    others = counts[stimulus_index]
-    rows = np.arange(len(others))
-    others[rows, response_index] -= 1
-    top = others == others.max(axis=1, keepdims=True)
-    credit = top[rows, response_index] / top.sum(axis=1)
-    credit[others.sum(axis=1) == 0] = np.nan
-    return pd.Series(credit, index=trials.index, name="credit")
+    rows = first_rows(trials)
+    matrix = weight_matrix(trials, emotions)
+    stimuli, stimulus_index = np.unique(trials["stimulus_id"].astype(str).to_numpy()[rows], return_inverse=True)
+    counts = np.zeros((len(stimuli), len(emotions)))
+    np.add.at(counts, stimulus_index, matrix)
+    others = counts[stimulus_index] - matrix
+    top = np.isclose(others, others.max(axis=1, keepdims=True), rtol=0.0, atol=1e-9)
+    credit = (matrix * top).sum(axis=1) / top.sum(axis=1)
+    credit[others.sum(axis=1) < 1e-9] = np.nan
+    return pd.Series(credit, index=trials.index[rows], name="credit")
 
 
 def agreement_frame(
@@ -119,6 +121,7 @@ def agreement_frame(
     """
     emotions = list(emotions) if emotions is not None else list(emotions_of(per_image))
     credit = leave_one_out_credit(trials, emotions)
+    trials = trials.loc[credit.index]
     images = per_image[per_image["n_ratings"] >= 2]
     if require_enough_ratings:
         images = images[images["enough_ratings"].astype(bool)]

@@ -3,7 +3,7 @@
 FER+ records such votes (unknown, NF) beside the emotions; a stimulus kind that people often
 call no face at all says the synthesis left the face manifold. One row per kind and non-emotion
 answer (:data:`NON_EMOTION_COLUMNS`): the kind's rating trials, the answer's count and share, and
-a Wilson interval of the share.
+a Wilson interval of the share. Trials shared among responses count by their weights.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
 from varemotion.behavior.answers import NON_EMOTION_ANSWERS
+from varemotion.behavior.weights import trial_weights
 
 NON_EMOTION_COLUMNS = ["kind", "answer", "n_trials", "n_answers", "share", "ci_low", "ci_high"]
 
@@ -24,16 +25,24 @@ def non_emotion_table(trials: pd.DataFrame, manifest: pd.DataFrame, confidence: 
     if trial_kinds.isna().any():
         raise ValueError("trials rate stimuli that are not in the manifest")
     responses = trials["response"].astype(str).to_numpy()
+    weights = trial_weights(trials)
+    weights = np.ones(len(trials)) if weights is None else weights
     rows = []
     for kind in sorted(set(kinds)):
         in_kind = (trial_kinds == kind).to_numpy()
-        n = int(in_kind.sum())
+        n = _count(weights[in_kind].sum())
         for answer in NON_EMOTION_ANSWERS:
-            k = int((responses[in_kind] == answer).sum())
+            k = _count(weights[in_kind][responses[in_kind] == answer].sum())
             low, high = proportion_confint(k, n, alpha=1 - confidence, method="wilson") if n else (np.nan, np.nan)
             rows.append({"kind": kind, "answer": answer, "n_trials": n, "n_answers": k,
                          "share": k / n if n else np.nan, "ci_low": float(low), "ci_high": float(high)})
     return pd.DataFrame(rows, columns=NON_EMOTION_COLUMNS)
+
+
+def _count(total: float) -> int | float:
+    """A sum of trial weights: whole (int) unless trials are shared among responses."""
+    total = round(float(total), 9)
+    return int(total) if total.is_integer() else total
 
 
 def non_emotion_summary(table: pd.DataFrame) -> dict:

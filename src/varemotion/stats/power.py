@@ -8,9 +8,9 @@ statistics stage's own steps (:func:`~varemotion.stats.study.image_table` and
 with fewer than ``stats.min_ratings`` ratings are left out and the entropy estimator is the same.
 The tests:
 
-- ``boundary_vs_control``: human entropy of boundary (guided) images above that of controls
-  (one-sided Mann–Whitney U); the interval is the bootstrap CI of the difference in mean entropy
-  (bits), resampling images that share a noise seed together;
+- ``boundary_vs_control`` (sets with control and other kinds): human entropy of boundary (guided)
+  images above that of controls (one-sided Mann–Whitney U); the interval is the bootstrap CI of
+  the difference in mean entropy (bits), resampling images that share a noise seed together;
 - ``boundary_vs_control_paired``: the same, paired by noise seed (one-sided Wilcoxon signed-rank
   test of the per-seed differences);
 - ``correlation_<classifier>``: Spearman correlation of the classifier's entropy with human
@@ -38,6 +38,7 @@ from statsmodels.stats.proportion import proportion_confint
 from varemotion.behavior.design import DesignSettings, design_trials
 from varemotion.behavior.simulated_study import simulate_study
 from varemotion.behavior.simulation import ObserverPopulation
+from varemotion.manifest import has_boundary_and_control
 
 from .correlation import rated_images
 from .study import StatsSettings, image_table, main_tests
@@ -68,15 +69,18 @@ def correlation_test(classifier: str) -> str:
     return f"correlation_{classifier}"
 
 
-def study_tests(trials: pd.DataFrame, manifest: pd.DataFrame, emotions, classifiers, stats: StatsSettings
-                ) -> tuple[dict[str, Outcome], int]:
-    """The main tests of one (simulated) trial table as the statistics stage runs them, and the images kept."""
+def study_tests(trials: pd.DataFrame, manifest: pd.DataFrame, emotions, classifiers, stats: StatsSettings,
+                boundary: bool = True) -> tuple[dict[str, Outcome], int]:
+    """The main tests of one (simulated) trial table as the statistics stage runs them, and the images kept.
+
+    Without ``boundary`` (a set without boundary and control kinds) only the correlations.
+    """
     per_image = image_table(trials, manifest, emotions, classifiers, stats)
     tests = main_tests(per_image, classifiers, stats, methods=("spearman",))
     comparisons = tests.by_kind.comparisons.set_index("kind")
     missing = (np.nan, np.nan, np.nan)
-    results = {BOUNDARY_TEST: missing, PAIRED_TEST: missing}
-    if "guided" in comparisons.index:
+    results = {BOUNDARY_TEST: missing, PAIRED_TEST: missing} if boundary else {}
+    if boundary and "guided" in comparisons.index:
         c = comparisons.loc["guided"]
         results = {BOUNDARY_TEST: (c["p_greater"], c["mean_difference"], c["ci_high"] - c["ci_low"]),
                    PAIRED_TEST: (c["p_paired_greater"], c["paired_mean_difference"],
@@ -120,7 +124,8 @@ def _cell(manifest, logits, classifiers, population, settings, stats, extra_test
     n_stimuli = len(manifest)
     base = {"n_participants": n_part, "trials_per_participant": n_trials,
             "ratings_per_image": n_part * n_trials / n_stimuli, "n_simulations": settings.n_simulations}
-    tests = [BOUNDARY_TEST, PAIRED_TEST] + [correlation_test(c) for c in classifiers]
+    boundary = [BOUNDARY_TEST, PAIRED_TEST] if has_boundary_and_control(manifest["kind"]) else []
+    tests = boundary + [correlation_test(c) for c in classifiers]
     if n_trials > n_stimuli or n_part * n_trials < n_stimuli:
         return [{"test": t, **base, "feasible": False, "note": "the design is impossible"} for t in tests]
     runs, null_p, images = {}, {}, []
@@ -128,7 +133,7 @@ def _cell(manifest, logits, classifiers, population, settings, stats, extra_test
     for s in range(settings.n_simulations):
         for null, trials in zip((False, True), _simulated_trials(manifest, logits, population, settings, n_part,
                                                                  n_trials, s)):
-            results, kept = study_tests(trials, manifest, emotions, classifiers, stats)
+            results, kept = study_tests(trials, manifest, emotions, classifiers, stats, boundary=bool(boundary))
             results |= extra_tests(trials) if extra_tests else {}
             for test, outcome in results.items():
                 if null:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from varemotion.atomic import write_atomically
 from varemotion.behavior.answers import emotion_trials
+from varemotion.manifest import has_boundary_and_control
 
 from .agreement import SlipRate, significant_disagreement, slip_rate_from_catch
 from .correlation import METHODS, correlation_table
@@ -139,6 +140,9 @@ def study_statistics(trials: pd.DataFrame, manifest: pd.DataFrame, emotions, cla
                 "entropy_estimator": settings.entropy_estimator, "min_ratings": settings.min_ratings,
                 "non_emotion_answers": {"mode": settings.non_emotion_answers,
                                         **non_emotion_summary(tables["non_emotion_answers"])}}
+    if not has_boundary_and_control(manifest["kind"]):
+        summary["notes"] = [f"the boundary-versus-control tests are skipped: the stimulus set has no control kind "
+                            f"beside other kinds (kinds: {', '.join(sorted(set(manifest['kind'].astype(str))))})"]
     return StudyStatistics(tables=tables, model_summary=model.summary, summary=jsonable(summary))
 
 
