@@ -9,15 +9,22 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from test_data import FER2013_ROWS, FERPLUS_ROWS, make_fer2013, make_ferplus, make_imagefolder, make_split
-from test_workflow import write_config
+from helpers import (
+    FER2013_ROWS,
+    FERPLUS_ROWS,
+    RATING_EMOTIONS as EMOTIONS,
+    STIMULI,
+    TINY_RESNET,
+    make_fer2013,
+    make_ferplus,
+    make_imagefolder,
+    make_split,
+    write_config,
+)
 from varemotion.data import save_splits
 from varemotion.models import Classifier, ClassifierConfig, save_classifier
 
 SPLITS = ("train", "val", "test")
-EMOTIONS = ("neutral", "happiness", "sadness")
-STIMULI = ["uncertainty-a-00001", "uncertainty-a-00002", "controversial-a-b-00003"]
-TINY_RESNET = {"channels": [8, 16, 16, 16], "stem_width": 8}
 
 
 def config_file(settings: dict) -> Callable[[Path], None]:

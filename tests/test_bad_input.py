@@ -22,8 +22,7 @@ from bad_inputs import (CLICKS, EMOTIONS, GOOD_CLICKS, GOOD_TWOAFC, SPLITS, STIM
                         ferplus_with, frontend_from, imagefolder_with, people_files, split_with_label,
                         splits_and_weights, text_file, tiny_classifier, truncate, truncated_split)
 from conftest import REPO, snakemake
-from test_data import FERPLUS_ROWS, fer2013_row, make_ferplus, tree_hashes, vote_row
-from test_workflow import ferplus_data_job, write_config
+from helpers import FERPLUS_ROWS, fer2013_row, ferplus_data_job, make_ferplus, tree_hashes, vote_row, write_config
 from varemotion.behavior import ingest, write_trials
 from varemotion.behavior.frontend import frontend_logits, write_logits
 from varemotion.checkpoints import UnsafeCheckpointError

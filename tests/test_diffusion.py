@@ -7,33 +7,10 @@ import pytest
 import torch
 from torch import nn
 
-from varemotion.diffusion import Prior, build_prior, load_prior, sample, save_prior
+from helpers import PRIOR_SHAPE as SHAPE, TINY_TRAIN, blobs, tiny_prior
+from varemotion.diffusion import Prior, load_prior, sample, save_prior
 from varemotion.diffusion.quality import quality_report
 from varemotion.diffusion.training import PriorTrainConfig, denoising_loss, train_prior
-
-SHAPE = (1, 16, 16)
-TINY = {
-    "pixel": {"block_out_channels": [8, 16], "norm_num_groups": 4},
-    "latent": {"ae_block_out_channels": [8, 8], "latent_channels": 2, "block_out_channels": [8, 16],
-               "norm_num_groups": 4},
-}
-TINY_TRAIN = {"steps": 4, "batch_size": 8, "ae_steps": 3, "ae_batch_size": 8, "warmup_steps": 1, "checkpoint_every": 2,
-              "seed": 3}
-
-
-def tiny_prior(kind: str, seed: int = 0):
-    torch.manual_seed(seed)
-    return build_prior(kind, SHAPE, **TINY[kind])
-
-
-def blobs(n: int, seed: int) -> torch.Tensor:
-    """Grey images with one bright Gaussian blob at a random place: a simple image distribution."""
-    generator = torch.Generator().manual_seed(seed)
-    centre = 4 + 8 * torch.rand(n, 2, 1, 1, generator=generator)
-    grid = torch.arange(16.0)
-    d2 = (grid.view(1, 16, 1) - centre[:, 0]) ** 2 + (grid.view(1, 1, 16) - centre[:, 1]) ** 2
-    images = 0.2 + 0.6 * torch.exp(-d2 / 8) + 0.03 * torch.randn(n, 16, 16, generator=generator)
-    return images.clamp(0, 1).unsqueeze(1)
 
 
 @pytest.mark.parametrize("kind", ["pixel", "latent"])

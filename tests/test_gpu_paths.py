@@ -11,8 +11,7 @@ import contextlib
 import pytest
 import torch
 
-from test_diffusion import TINY_TRAIN, blobs, tiny_prior
-from test_models import bright_dark_data, tiny_classifier
+from helpers import TINY_TRAIN, blobs, bright_dark_data, tiny_classifier, tiny_prior
 from varemotion.device import mixed_precision, select_device
 from varemotion.diffusion.training import PriorTrainConfig, train_prior
 from varemotion.models.training import TrainConfig, train_classifier

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import torch
 
+from helpers import MODEL_EMOTIONS as EMOTIONS, TINY_RESNET, bright_dark_data, tiny_classifier
 from varemotion.checkpoints import UnsafeCheckpointError, load_state_dict
 from varemotion.data import Split, save_splits
 from varemotion.models import (
     Classifier,
     ClassifierConfig,
     TrainConfig,
-    TrainingData,
     classification_metrics,
     fit_classifier,
     load_classifier,
@@ -25,25 +25,6 @@ from varemotion.models import (
     train_classifier,
 )
 from varemotion.models.augment import augment_batch
-
-EMOTIONS = ["neutral", "happiness", "sadness"]
-TINY_RESNET = {"channels": [8, 16, 16, 16], "stem_width": 8}
-
-
-def tiny_classifier(seed: int = 0, arch: str = "resnet10t") -> Classifier:
-    torch.manual_seed(seed)
-    config = ClassifierConfig(arch=arch, emotions=EMOTIONS, image_size=[24, 24], kwargs=TINY_RESNET)
-    return Classifier(config)
-
-
-def bright_dark_data(n: int = 96, seed: int = 0) -> TrainingData:
-    """Class k has a bright band in the k-th third of the image: learnable in a few steps."""
-    generator = torch.Generator().manual_seed(seed)
-    labels = torch.arange(n) % 3
-    images = 0.2 + 0.05 * torch.randn(n, 1, 24, 24, generator=generator)
-    for k in range(3):
-        images[labels == k, :, :, 8 * k : 8 * k + 8] += 0.6
-    return TrainingData(images=images.clamp(0, 1), labels=labels)
 
 
 def test_classifier_normalises_inputs_in_unit_range():

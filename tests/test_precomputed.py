@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from conftest import snakemake
-from test_workflow import LATENT_TINY_PRIOR, TINY_CONFIG, write_config
+from helpers import LATENT_TINY_PRIOR, TINY_CONFIG, in_process_config, write_config
 from varemotion.config import ConfigError
 from varemotion.diffusion import build_prior, save_prior
 from varemotion.emotions import BASIC_EMOTIONS
@@ -110,7 +110,6 @@ def test_a_prior_of_another_kind_or_size_is_named(tmp_path):
 
 
 def test_an_incomplete_folder_is_named_before_any_job(tmp_path):
-    from test_workflow import in_process_config
     from varemotion.config import check_config, load_schema
     from conftest import REPO
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import scipy.stats
 
-from test_stats import EMOTIONS, make_manifest, make_trials, manifest_row
+from helpers import STATS_EMOTIONS as EMOTIONS, make_manifest, make_trials, manifest_row
 from varemotion.entropy import count_entropy_bits
 from varemotion.stats import (
     compare_entropy,

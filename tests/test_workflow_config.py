@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from conftest import REPO, snakemake
-from test_workflow import in_process_config, write_config
+from helpers import in_process_config, write_config
 
 
 SCHEMA_ERRORS = [
