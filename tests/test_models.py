@@ -35,6 +35,33 @@ def test_classifier_normalises_inputs_in_unit_range():
     assert classifier(images).shape == (4, len(EMOTIONS))
 
 
+def test_forward_is_head_of_features_as_in_timm():
+    classifier = tiny_classifier().eval()
+    images = torch.rand(4, 1, 24, 24)
+    features = classifier.forward_features(images)
+    assert torch.equal(features, classifier.net.forward_features((images - 0.5) / 0.25))
+    assert torch.equal(classifier.forward_head(features), classifier(images))
+    assert classifier.get_classifier() is classifier.net.get_classifier() and classifier.feature_format == "NCHW"
+    head_weights = dict(classifier.head().named_parameters())
+    assert head_weights.keys() <= dict(classifier.named_parameters()).keys()
+    assert torch.equal(classifier.head()(features), classifier(images))
+
+
+def test_the_classifier_adapts_size_and_channels_differentiably():
+    classifier = tiny_classifier().eval()
+    rgb = torch.rand(2, 3, 40, 40, requires_grad=True)
+    grey = torch.nn.functional.interpolate(rgb.detach().mean(dim=1, keepdim=True), size=(24, 24), mode="bilinear",
+                                           align_corners=False)
+    assert torch.allclose(classifier(rgb), classifier(grey), atol=1e-6)
+    classifier(rgb).sum().backward()
+    assert rgb.grad is not None and rgb.grad.abs().sum() > 0
+    colour = tiny_classifier().eval()
+    colour.config.in_chans = 3
+    assert colour.adapt(torch.rand(2, 1, 24, 24)).shape == (2, 3, 24, 24)
+    with pytest.raises(ValueError, match="2-channel images to a 3-channel classifier"):
+        colour.adapt(torch.rand(1, 2, 24, 24))
+
+
 def test_unknown_architecture_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown timm architecture 'resnet_does_not_exist'"):
         Classifier(ClassifierConfig(arch="resnet_does_not_exist", emotions=EMOTIONS))

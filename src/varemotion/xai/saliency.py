@@ -39,13 +39,12 @@ def cam(classifier: nn.Module, images: torch.Tensor, targets: torch.Tensor, batc
     (checked numerically against `forward_head`); other heads raise ValueError.
     """
     targets = _check_inputs(images, targets)
-    net = classifier.net
     weight = _linear_head_weight(classifier)
     chunks = []
     with _eval_mode(classifier), torch.no_grad():
         device = _device(classifier, images)
         for batch, batch_targets in zip(images.split(batch_size), targets.split(batch_size)):
-            features = _features_nchw(net, net.forward_features(classifier.normalise(batch.to(device))), classifier)
+            features = _features_nchw(classifier, classifier.forward_features(batch.to(device)))
             _check_gap_linear(classifier, features)
             maps = torch.einsum("nk,nkhw->nhw", weight[batch_targets.to(device)], features).relu()
             chunks.append(_upsample(maps[:, None], images.shape[-2:]))
@@ -171,9 +170,8 @@ class _FeatureTap(nn.Module):
         self.features_out = nn.Identity()
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        net = self.classifier.net
-        features = _features_nchw(net, net.forward_features(self.classifier.normalise(images)), self.classifier)
-        return net.forward_head(_restore_layout(net, self.features_out(features)))
+        features = _features_nchw(self.classifier, self.classifier.forward_features(images))
+        return self.classifier.forward_head(_restore_layout(self.classifier, self.features_out(features)))
 
 
 def _check_inputs(images: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -210,26 +208,26 @@ def _device(classifier: nn.Module, images: torch.Tensor) -> torch.device:
 
 def _arch(classifier: nn.Module) -> str:
     config = getattr(classifier, "config", None)
-    return getattr(config, "arch", type(getattr(classifier, "net", classifier)).__name__)
+    return getattr(config, "arch", type(classifier).__name__)
 
 
-def _features_nchw(net: nn.Module, features: torch.Tensor, classifier: nn.Module) -> torch.Tensor:
+def _features_nchw(classifier: nn.Module, features: torch.Tensor) -> torch.Tensor:
     """Feature maps as (N, C, h, w); NHWC networks (timm's `output_fmt`) are permuted."""
     if features.ndim != 4:
         raise ValueError(
             f"architecture {_arch(classifier)!r}: forward_features returns shape {tuple(features.shape)}, "
             "but class activation maps need spatial feature maps (N, C, h, w)"
         )
-    return features.permute(0, 3, 1, 2) if getattr(net, "output_fmt", "NCHW") == "NHWC" else features
+    return features.permute(0, 3, 1, 2) if classifier.feature_format == "NHWC" else features
 
 
-def _restore_layout(net: nn.Module, features: torch.Tensor) -> torch.Tensor:
-    return features.permute(0, 2, 3, 1) if getattr(net, "output_fmt", "NCHW") == "NHWC" else features
+def _restore_layout(classifier: nn.Module, features: torch.Tensor) -> torch.Tensor:
+    return features.permute(0, 2, 3, 1) if classifier.feature_format == "NHWC" else features
 
 
 def _linear_head_weight(classifier: nn.Module) -> torch.Tensor:
     """The weights (K, C) of the head's Linear layer, or ValueError when the head is not one."""
-    head = classifier.net.get_classifier()
+    head = classifier.get_classifier()
     if not isinstance(head, nn.Linear):
         raise ValueError(
             f"CAM is undefined for architecture {_arch(classifier)!r}: its classifier is "
@@ -240,13 +238,13 @@ def _linear_head_weight(classifier: nn.Module) -> torch.Tensor:
 
 def _check_gap_linear(classifier: nn.Module, features: torch.Tensor) -> None:
     """Raise ValueError unless forward_head(features) == Linear(global average of features)."""
-    net, head = classifier.net, classifier.net.get_classifier()
+    head = classifier.get_classifier()
     problem = None
     if head.in_features != features.shape[1]:
         problem = f"its Linear layer takes {head.in_features} inputs but the features have {features.shape[1]} channels"
     else:
         expected = head(features.mean(dim=(2, 3)))
-        actual = net.forward_head(_restore_layout(net, features))
+        actual = classifier.forward_head(_restore_layout(classifier, features))
         scale = expected.abs().max().clamp_min(1.0)
         if actual.shape != expected.shape or not torch.allclose(actual, expected, rtol=1e-3, atol=1e-4 * float(scale)):
             problem = "its head is not global average pooling followed by the Linear layer alone"
