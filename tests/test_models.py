@@ -217,3 +217,17 @@ def test_fit_classifier_writes_weights_config_and_metrics(tmp_path):
     assert metrics["test"]["accuracy"] > 0.9
     model = load_classifier(tmp_path / "model" / "weights.pt")
     assert model.config.image_size == [24, 24] and model.config.emotions == EMOTIONS
+
+
+def test_eval_mode_restores_each_module_and_gradient_flag():
+    from varemotion.models.modes import eval_mode
+
+    classifier = tiny_classifier().train()
+    classifier.net.bn1.eval()
+    classifier.net.fc.weight.requires_grad_(False)
+    with pytest.raises(RuntimeError, match="inside"), eval_mode(classifier, freeze=True):
+        assert not any(m.training for m in classifier.modules())
+        assert not any(p.requires_grad for p in classifier.parameters())
+        raise RuntimeError("inside")
+    assert classifier.training and not classifier.net.bn1.training
+    assert not classifier.net.fc.weight.requires_grad and classifier.net.conv1[0].weight.requires_grad

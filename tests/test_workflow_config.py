@@ -26,6 +26,7 @@ UNUSABLE_CONFIGS = [
     ({"behavior": {"source": "ratings"}}, "behavior.ratings.paths is empty"),
     ({"behavior": {"source": "ratings", "ratings": {"paths": ["/nowhere/ratings.csv"]}}}, "behavior.ratings.paths: '/nowhere/ratings.csv' does not exist"),
     ({"xai": {"classifiers": ["vgg"]}}, "xai.classifiers: ['vgg'] are not configured classifiers"),
+    ({"xai": {"methods": ["cam", "smoothgrad"]}}, "xai.methods: unknown saliency method(s) ['smoothgrad']; expected some of cam, gradcam"),
     ({"xai": {"people": {"source": "data"}}}, "xai.people.clicks is not set"),
     ({"xai": {"landmarks": "/nowhere/landmarks.csv"}}, "xai.landmarks: '/nowhere/landmarks.csv' does not exist"),
     ({"behavior": {"observers": {"frontend": {"arch": "nonet"}}}}, "behavior.observers.frontend.arch: 'nonet' is not a timm architecture"),

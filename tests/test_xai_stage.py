@@ -17,12 +17,13 @@ from varemotion.emotions import BASIC_EMOTIONS
 from varemotion.faces import AU_NAMES, IDENTITY_NAMES, generate_faces
 from varemotion.models.classifier import Classifier, ClassifierConfig, save_classifier
 from varemotion.xai.geometry import geometry_of, mean_template
+from varemotion.xai.methods import METHODS
 from varemotion.xai.people_stage import run_attention_comparison, run_people_data, run_people_images
 from varemotion.xai.regions import EKMAN_REGIONS
 from varemotion.xai.stage import run_global_maps, run_saliency
 
 EMOTIONS = list(BASIC_EMOTIONS)
-SETTINGS = {"methods": ["cam", "gradcam", "extremal", "lime"], "lime": {"n_segments": 8, "n_samples": 20},
+SETTINGS = {"methods": list(METHODS), "lime": {"n_segments": 8, "n_samples": 20},
             "extremal": {"areas": [0.1, 0.2], "iterations": 3}, "batch_size": 8, "seed": 0}
 PEOPLE = {"source": "simulated", "n_per_emotion": 2, "n_subjects": 3, "n_clicks": 2, "radius": 0.1,
           "relevance": 0.7, "noise_sd": 0.03, "clicks": None, "twoafc": None, "column_map": {}}

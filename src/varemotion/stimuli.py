@@ -228,8 +228,7 @@ def read_stimulus_images(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.n
 
 def set_realism(scores_path, n_images: int, threshold_path, apply: bool) -> SetRealism:
     """One set's realism scores, and which images pass (all of them when the filter is not applied)."""
-    from varemotion.realism.scores import read_scores, realistic
-    from varemotion.realism.stage import read_threshold
+    from varemotion.realism.scores import read_scores, read_threshold, realistic
 
     scores = read_scores(scores_path, n_images)
     measure, threshold = read_threshold(threshold_path)

@@ -15,6 +15,7 @@ from varemotion.config import (
     settle_prior_kind,
 )
 from varemotion.realism.measures import resolve_measure
+from varemotion.xai.methods import METHODS
 
 
 validate(config, schema="../schemas/config.schema.yaml", set_default=True)
@@ -36,7 +37,7 @@ ALIGNED = config["alignment"]["classifiers"] or CLASSIFIERS[:1]
 ALIGNMENT_FIGURES = ("alignment_accuracy", "alignment_participants")
 XAI = config["xai"]
 EXPLAINED = XAI["classifiers"] or CLASSIFIERS
-XAI_METHODS = XAI["methods"]
+XAI_METHODS = XAI["methods"] or list(METHODS)
 # A folder of trained classifiers and prior used instead of training them (None: train).
 PRECOMPUTED = config["precomputed_weights"]
 # Named by path, not as rules.train_prior.output, so that precomputed_prior can provide it too.
@@ -58,7 +59,6 @@ wildcard_constraints:
     guide_a="|".join(CLASSIFIERS),
     guide_b="|".join(CLASSIFIERS),
     split="|".join(SPLITS),
-    method="|".join(("cam", "gradcam", "extremal", "lime")),
 
 
 def dataset_splits(wildcards=None):

@@ -128,7 +128,7 @@ rule xai_figure:
     log:
         "results/logs/figures/{figure}.log",
     wildcard_constraints:
-        figure="xai_iou|xai_attention|xai_similarity|xai_2afc|xai_global_maps_[a-z]+|xai_dendrograms_[a-z]+",
+        figure=f"xai_iou|xai_attention|xai_similarity|xai_2afc|xai_(global_maps|dendrograms)_({'|'.join(XAI_METHODS)})",
     params:
         figure=lambda w: w.figure,
         dpi=config["figures"]["dpi"],

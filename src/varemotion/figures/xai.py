@@ -18,12 +18,12 @@ from matplotlib.lines import Line2D
 
 from varemotion.emotions import KNOWN_EMOTIONS
 from varemotion.figures.style import PALETTE, SEQUENTIAL_CMAP, bare_axis, new_figure
+from varemotion.xai.methods import METHODS
 from varemotion.xai.metrics import correlation_matrix, dendrogram_linkage, mask_scores, otsu_mask
 
-#: Saliency methods in drawing order, with their published names and fixed colours.
-METHOD_ORDER = ("cam", "gradcam", "extremal", "lime")
-METHOD_LABELS = {"cam": "CAM", "gradcam": "Grad-CAM", "extremal": "Extremal Perturbation", "lime": "LIME"}
-METHOD_COLOURS = {"cam": PALETTE[0], "gradcam": PALETTE[1], "extremal": PALETTE[2], "lime": PALETTE[4]}
+#: Saliency methods in drawing order (that of the registry); each keeps one colour, PALETTE[3] is the true regions'.
+METHOD_ORDER = tuple(METHODS)
+METHOD_COLOURS = dict(zip(METHODS, [colour for k, colour in enumerate(PALETTE) if k != 3]))
 #: The row of a 2AFC table that holds the participants (drawn first, in black).
 PEOPLE = "people"
 IOU_COLUMNS = ("method", "classifier", "emotion", "iou")
@@ -52,7 +52,7 @@ def _in_order(values, known: Sequence[str] = ()) -> list[str]:
 
 
 def _method_label(method: str) -> str:
-    return METHOD_LABELS.get(method, method.replace("_", " "))
+    return METHODS[method].label if method in METHODS else method.replace("_", " ")
 
 
 def _method_colour(method: str) -> str:

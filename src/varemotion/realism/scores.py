@@ -15,7 +15,9 @@ A score table has one row per image, in the order of the images, with the column
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -62,6 +64,12 @@ def realistic(scores: pd.DataFrame, measure: str, threshold: float | None) -> np
     if measure == "facemesh":
         return scores["facemesh_detected"].astype(str).isin(["True", "1", "1.0"]).to_numpy()
     return np.ones(len(scores), dtype=bool)
+
+
+def read_threshold(path: str | os.PathLike[str]) -> tuple[str, float | None]:
+    """The measure and residual threshold of a realism verdict file (the realism_threshold rule's output)."""
+    payload = json.loads(Path(path).read_text())
+    return payload["measure"], payload["max_residual"]
 
 
 def write_scores(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:

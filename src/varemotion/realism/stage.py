@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,12 +19,15 @@ from varemotion.data.splits import images_to_float
 from varemotion.realism.scores import (
     RealismSettings,
     read_scores,
+    read_threshold,
     realism_scores,
     realism_threshold,
     realistic,
     write_scores,
 )
 from varemotion.realism.two_sample import two_sample_test
+from varemotion.sampling.sets import load_sample_set
+from varemotion.stimuli import read_manifest, read_stimulus_images
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +74,6 @@ def run_threshold(reference_path, out_path, settings: RealismSettings) -> dict:
     return payload
 
 
-def read_threshold(path) -> tuple[str, float | None]:
-    """The measure and residual threshold written by :func:`run_threshold`."""
-    payload = json.loads(Path(path).read_text())
-    return payload["measure"], payload["max_residual"]
-
-
 def _summary(table: pd.DataFrame) -> dict:
     detected = table["facemesh_detected"].dropna()
     return {"residual_median": float(table["residual"].median()) if table["residual"].notna().any() else None,
@@ -111,9 +107,6 @@ def run_report(real: dict, unguided: dict, sample_sets: dict, stimuli: dict, thr
     name to its archive and scores; `stimuli` the stimulus set's images and manifest. `c2st` holds
     :func:`~varemotion.realism.two_sample.two_sample_test` options.
     """
-    from varemotion.sampling.sets import load_sample_set
-    from varemotion.stimuli import read_manifest, read_stimulus_images
-
     measure, threshold = read_threshold(threshold_path)
     test = read_images(real["images"])
     heldout, reference = real_part(test, "heldout", n_real), real_part(test, "reference", n_real)
@@ -157,8 +150,6 @@ def _plain(value):
 def realism_rows(test_path, stimuli_path, manifest_path, report_path, columns: int,
                  n_real: int) -> list[tuple[str, np.ndarray]]:
     """Figure rows: held-out real test faces, then the kept stimuli of each kind, labelled with their realism."""
-    from varemotion.stimuli import read_manifest, read_stimulus_images
-
     report = pd.read_csv(report_path).set_index("set")
     ids, images = read_stimulus_images(stimuli_path)
     kinds = read_manifest(manifest_path).set_index("stimulus_id").loc[ids, "kind"].to_numpy()

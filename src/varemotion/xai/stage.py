@@ -25,20 +25,10 @@ from varemotion.xai.global_maps import (
     score_global_maps,
     select_by_prediction,
 )
-from varemotion.xai.saliency import saliency_maps
+from varemotion.xai.methods import METHODS, saliency_maps
 from varemotion.xai.warp import warp_to_template
 
 log = logging.getLogger(__name__)
-
-
-def method_settings(method: str, settings: dict) -> dict:
-    """The keyword arguments of one saliency method from the stage's settings."""
-    if method == "lime":
-        return {**settings["lime"], "seed": settings["seed"]}
-    if method == "extremal":
-        return {"areas": tuple(settings["extremal"]["areas"]), "iterations": settings["extremal"]["iterations"],
-                "seed": settings["seed"]}
-    return {}
 
 
 def explain(classifier, images: torch.Tensor, targets: np.ndarray, settings: dict, device) -> dict[str, np.ndarray]:
@@ -49,7 +39,7 @@ def explain(classifier, images: torch.Tensor, targets: np.ndarray, settings: dic
     for method in settings["methods"]:
         start = time.perf_counter()
         chunks = [
-            saliency_maps(classifier, batch.to(device), labels.to(device), method, **method_settings(method, settings))
+            saliency_maps(classifier, batch.to(device), labels.to(device), method, **METHODS[method].settings(settings))
             for batch, labels in zip(images.split(settings["batch_size"]), targets.split(settings["batch_size"]))
         ]
         maps[method] = torch.cat(chunks).float().cpu().numpy() if chunks else np.zeros((0, *images.shape[2:]), np.float32)
