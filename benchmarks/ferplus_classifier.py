@@ -58,8 +58,8 @@ def main() -> None:
             paths,
             arch=args.arch,
             kwargs=json.loads(args.kwargs),
-            out_dir=out / "model",
-            metrics_path=out / "metrics.json",
+            outputs={"weights": out / "model" / "weights.pt", "config": out / "model" / "config.json",
+                     "metrics": out / "metrics.json"},
             train={"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "labels": args.labels},
             progress=False,
         )

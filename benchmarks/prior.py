@@ -17,10 +17,10 @@ import torch
 from torchvision.utils import save_image
 
 from varemotion.data import load_split
-from varemotion.diffusion import build_prior, sample
-from varemotion.diffusion.quality import quality_report
+from varemotion.diffusion import build_prior
 from varemotion.diffusion.training import PriorTrainConfig, train_prior
 from varemotion.models import load_classifier, predict_proba
+from varemotion.sampling.quality import quality_report, unguided_samples
 
 DATA = "results/data/synthetic"
 
@@ -57,11 +57,13 @@ def main() -> None:
         if losses:
             print(f"{stage}: steps={len(losses)} first={losses[0]:.4f} last50={sum(losses[-50:]) / len(losses[-50:]):.4f}")
     started = time.perf_counter()
-    samples = sample(prior, args.samples, torch.Generator(device).manual_seed(0), num_inference_steps=50)
+    samples = unguided_samples(prior, args.samples, {"scheduler": "ddpm", "num_inference_steps": 50, "time_travel": 1},
+                               max_batch=256, seed=0, device=device)
     sample_s = time.perf_counter() - started
     save_image(samples[:64], args.grid, nrow=8)
     started = time.perf_counter()
-    report = quality_report(samples, heldout[: args.samples], load_classifier("results/models/resnet/weights.pt"), seed=0)
+    report = quality_report(samples, heldout[: args.samples], load_classifier("results/models/resnet/weights.pt"),
+                            two_sample={"seed": 0})
     report["c2st_seconds"] = round(time.perf_counter() - started, 1)
     report["sampling_images_per_s"] = round(args.samples / sample_s, 2)
     print(json.dumps(report))

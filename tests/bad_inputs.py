@@ -19,10 +19,11 @@ from helpers import (
     make_ferplus,
     make_imagefolder,
     make_split,
+    save_classifier_in,
     write_config,
 )
 from varemotion.data import save_splits
-from varemotion.models import Classifier, ClassifierConfig, save_classifier
+from varemotion.models import Classifier, ClassifierConfig
 
 SPLITS = ("train", "val", "test")
 
@@ -111,7 +112,7 @@ class RunsCode:
 def frontend_from(saved: Classifier) -> Callable[[Path], None]:
     """A front-end folder whose config.json is a 3-emotion resnet10t but whose weights are `saved`'s."""
     def build(inputs: Path) -> None:
-        save_classifier(tiny_classifier(), inputs / "frontend")
+        save_classifier_in(tiny_classifier(), inputs / "frontend")
         torch.save(saved.state_dict(), inputs / "frontend" / "weights.pt")
         np.savez(inputs / "stimuli.npz", stimulus_ids=np.array(STIMULI), images=np.zeros((3, 8, 6), np.uint8))
     return build

@@ -16,10 +16,10 @@ from PIL import Image
 
 from conftest import REPO, snakemake
 from varemotion.data import DataError, Split
-from varemotion.diffusion import build_prior
+from varemotion.diffusion import build_prior, save_prior
 from varemotion.emotions import BASIC_EMOTIONS
 from varemotion.manifest import MANIFEST_COLUMNS
-from varemotion.models import Classifier, ClassifierConfig, TrainingData
+from varemotion.models import Classifier, ClassifierConfig, TrainingData, save_classifier
 
 
 # ---------------------------------------------------------------- The workflow
@@ -201,6 +201,12 @@ def tiny_classifier(seed: int = 0, arch: str = "resnet10t", emotions=MODEL_EMOTI
     return Classifier(config)
 
 
+def save_classifier_in(classifier: Classifier, directory: Path) -> Path:
+    """The classifier saved as the workflow lays it out (`weights.pt`, `config.json` in `directory`): its weights' path."""
+    save_classifier(classifier, directory / "weights.pt", directory / "config.json")
+    return directory / "weights.pt"
+
+
 def bright_dark_data(n: int = 96, seed: int = 0) -> TrainingData:
     """Class k has a bright band in the k-th third of the image: learnable in a few steps."""
     generator = torch.Generator().manual_seed(seed)
@@ -241,6 +247,12 @@ TINY_PRIORS = {
 }
 TINY_TRAIN = {"steps": 4, "batch_size": 8, "ae_steps": 3, "ae_batch_size": 8, "warmup_steps": 1, "checkpoint_every": 2,
               "seed": 3}
+
+
+def save_prior_in(prior, directory: Path) -> Path:
+    """The prior saved as the workflow lays it out (`weights.pt`, `config.json` in `directory`): its weights' path."""
+    save_prior(prior, directory / "weights.pt", directory / "config.json")
+    return directory / "weights.pt"
 
 
 def tiny_prior(kind: str, seed: int = 0):
@@ -301,6 +313,14 @@ def jspsych_records(subject="p1"):
 STATS_EMOTIONS = ("anger", "happiness", "sadness", "neutral")
 MANIFEST_SETTINGS = {"scheduler": "ddpm", "num_inference_steps": 50, "guidance_scale": 0.1, "guidance_stop": 1.0,
                      "guidance_goal": 1.0, "time_travel": 5, "renoise": "sqrt_beta"}
+
+
+def statistics_outputs(directory: Path) -> dict[str, Path]:
+    """The outputs of the statistics stage as the workflow names them, in `directory`."""
+    from varemotion.stats.study import TABLES
+
+    return {**{name: directory / f"{name}.csv" for name in TABLES}, "mixed_model_text": directory / "mixed_model.txt",
+            "summary": directory / "summary.json"}
 
 
 def manifest_row(stimulus_id, kind="uncertainty", guides=("m1", ""), targets=("anger", "happiness"),

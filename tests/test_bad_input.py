@@ -67,7 +67,8 @@ def train_job(inputs: Path, results: Path) -> None:
     """workflow/scripts/train_classifier.py, with the user's `classifiers.net.weights` when there is one."""
     weights = inputs / "weights.pt"
     fit_classifier({s: inputs / "splits" / f"{s}.npz" for s in SPLITS}, arch="resnet10t", kwargs=TINY_RESNET,
-                   out_dir=results / "models" / "net", metrics_path=results / "models" / "net" / "metrics.json",
+                   outputs={key: results / "models" / "net" / f"{key}.{ext}"
+                            for key, ext in (("weights", "pt"), ("config", "json"), ("metrics", "json"))},
                    train={"epochs": 1, "batch_size": 4}, weights=weights if weights.exists() else None)
 
 
@@ -88,9 +89,10 @@ def ratings_job(format: str) -> Callable[[Path, Path], None]:
 
 def people_job(inputs: Path, results: Path) -> None:
     """workflow/scripts/xai_people_data.py with xai.people.source: data."""
-    people = {"source": "data", "clicks": inputs / "clicks.csv", "twoafc": inputs / "twoafc.csv", "column_map": {}}
+    files = {"clicks": inputs / "clicks.csv", "twoafc": inputs / "twoafc.csv"}
     out = results / "xai" / "people"
-    run_people_data(inputs / "faces.npz", None, out / "clicks.csv", out / "twoafc.csv", people, {}, seed=0)
+    run_people_data(inputs / "faces.npz", None, {name: out / f"{name}.csv" for name in files}, {"column_map": {}},
+                    {}, seed=0, files=files)
 
 
 DATA_OUT = {source: tuple(f"data/{source}/{s}.npz" for s in SPLITS)

@@ -7,9 +7,9 @@ import pytest
 import torch
 from torch import nn
 
-from helpers import PRIOR_SHAPE as SHAPE, TINY_TRAIN, blobs, tiny_prior
-from varemotion.diffusion import Prior, load_prior, sample, save_prior
-from varemotion.diffusion.quality import quality_report
+from helpers import PRIOR_SHAPE as SHAPE, TINY_TRAIN, blobs, save_prior_in, tiny_prior
+from varemotion.diffusion import Prior, load_prior
+from varemotion.sampling.quality import quality_report, unguided_samples
 from varemotion.diffusion.training import PriorTrainConfig, denoising_loss, train_prior
 
 
@@ -38,14 +38,12 @@ def test_save_and_load_round_trip(kind, tmp_path):
     prior = tiny_prior(kind).eval()
     if kind == "latent":
         prior.latent_scale.fill_(0.7)  # a buffer set by training must survive the round trip
-    save_prior(prior, tmp_path)
-    loaded = load_prior(tmp_path)
+    loaded = load_prior(save_prior_in(prior, tmp_path))
     assert type(loaded) is type(prior)
     x = torch.randn(2, *prior.sample_shape)
     assert torch.equal(prior.denoise(x, torch.tensor(10)), loaded.denoise(x, torch.tensor(10)))
     assert torch.equal(prior.decode(x), loaded.decode(x))
-    a = sample(prior, 3, torch.Generator().manual_seed(1), num_inference_steps=3)
-    b = sample(loaded, 3, torch.Generator().manual_seed(1), num_inference_steps=3)
+    a, b = (unguided_samples(p, 3, {"num_inference_steps": 3, "time_travel": 1}, 2, seed=1) for p in (prior, loaded))
     assert a.shape == (3, *SHAPE) and torch.equal(a, b)
 
 
@@ -114,11 +112,11 @@ def test_quality_report_tells_constant_images_from_real_ones():
     classifier = nn.Sequential(nn.Flatten(), nn.Linear(16 * 16, 3))
     real, same, heldout = blobs(300, seed=4), blobs(300, seed=5), blobs(300, seed=6)
     fast = {"folds": 3, "steps": 60}
-    alike = quality_report(same, heldout, classifier, seed=0, two_sample=fast)
+    alike = quality_report(same, heldout, classifier, two_sample={**fast, "seed": 0})
     assert alike["n_samples"] == alike["n_real"] == 300
     assert 1 / 3 <= alike["mean_max_probability"] <= 1
     assert 0.35 <= alike["two_sample_accuracy"] <= 0.65
-    constant = quality_report(torch.full_like(real, 0.3), heldout, classifier, seed=0, two_sample=fast)
+    constant = quality_report(torch.full_like(real, 0.3), heldout, classifier, two_sample={**fast, "seed": 0})
     assert constant["two_sample_accuracy"] >= 0.95
 
 
@@ -128,8 +126,8 @@ def test_quality_report_measures_how_far_the_class_shares_are_from_the_data():
         classifier[1].weight.zero_()
         classifier[1].bias.copy_(torch.tensor([5.0, 0.0, 0.0]))  # every sample is class 0
     labels = np.repeat([0, 1, 2], 100)  # the data: a third each
-    report = quality_report(blobs(30, seed=7), blobs(30, seed=8), classifier, real_labels=labels, seed=0,
-                            two_sample={"folds": 2, "steps": 5})
+    report = quality_report(blobs(30, seed=7), blobs(30, seed=8), classifier, real_labels=labels,
+                            two_sample={"folds": 2, "steps": 5, "seed": 0})
     assert report["predicted_class_fraction"] == [1.0, 0.0, 0.0]
     assert report["data_class_fraction"] == pytest.approx([1 / 3] * 3)
     assert report["class_share_distance"] == pytest.approx(2 / 3)

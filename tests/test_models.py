@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import MODEL_EMOTIONS as EMOTIONS, TINY_RESNET, bright_dark_data, tiny_classifier
+from helpers import MODEL_EMOTIONS as EMOTIONS, TINY_RESNET, bright_dark_data, save_classifier_in, tiny_classifier
 from varemotion.checkpoints import UnsafeCheckpointError, load_state_dict
 from varemotion.data import Split, save_splits
 from varemotion.models import (
@@ -130,7 +130,7 @@ def test_checkpoint_of_another_config_is_ignored(tmp_path):
 
 def test_save_and_load_round_trip(tmp_path):
     classifier = tiny_classifier().eval()
-    save_classifier(classifier, tmp_path)
+    save_classifier(classifier, tmp_path / "weights.pt", tmp_path / "config.json")
     config = json.loads((tmp_path / "config.json").read_text())
     assert config["arch"] == "resnet10t" and config["emotions"] == EMOTIONS
     loaded = load_classifier(tmp_path / "weights.pt")
@@ -149,7 +149,7 @@ def test_a_pickle_that_would_run_code_is_refused(tmp_path):
         pickle.dump({"weight": RunsCode()}, handle)
     with pytest.raises(UnsafeCheckpointError, match="evil.pt: refused to load"):
         load_state_dict(path)
-    save_classifier(tiny_classifier(), tmp_path / "model")
+    save_classifier_in(tiny_classifier(), tmp_path / "model")
     path.replace(tmp_path / "model" / "weights.pt")
     with pytest.raises(UnsafeCheckpointError):
         load_classifier(tmp_path / "model" / "weights.pt")
@@ -206,8 +206,8 @@ def test_fit_classifier_writes_weights_config_and_metrics(tmp_path):
         paths,
         arch="resnet10t",
         kwargs=TINY_RESNET,
-        out_dir=tmp_path / "model",
-        metrics_path=tmp_path / "metrics.json",
+        outputs={"weights": tmp_path / "model" / "weights.pt", "config": tmp_path / "model" / "config.json",
+                 "metrics": tmp_path / "metrics.json"},
         train={"epochs": 6, "batch_size": 25, "lr": 5e-3, "augment": False},
         checkpoint_path=tmp_path / "checkpoint.pt",
         progress=False,

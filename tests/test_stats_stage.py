@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import statistics_outputs
 from varemotion.behavior import DesignSettings, design_trials
 from varemotion.behavior.simulated_study import simulate_study
 from varemotion.behavior.simulation import ObserverPopulation
 from varemotion.data.splits import Split
 from varemotion.entropy import entropy_bits
-from varemotion.stats.study import TABLE_FILES, StatsSettings, study_statistics, write_study_statistics
+from varemotion.stats.study import TABLES, StatsSettings, study_statistics, write_study_statistics
 from varemotion.stats.votes import vote_entropy_table
 from varemotion.stimuli import MANIFEST_COLUMNS, entropy_column, probability_column
 
@@ -57,9 +58,9 @@ def test_study_statistics_find_the_planted_effects_and_write_every_table(tmp_pat
     assert spearman["r"] > 0.5 and spearman["p_permutation"] <= 0.01  # the smallest p of 199 permutations
     models = statistics.tables["mixed_model"].set_index(["model", "term"])
     assert models.at[("mixed", "entropy_z"), "estimate"] < 0 and models.at[("image_level", "entropy_z"), "estimate"] < 0
-    write_study_statistics(statistics, tmp_path)
-    for name in TABLE_FILES.values():
-        assert len(pd.read_csv(tmp_path / name)) > 0
+    write_study_statistics(statistics, statistics_outputs(tmp_path))
+    for name in TABLES:
+        assert len(pd.read_csv(tmp_path / f"{name}.csv")) > 0
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["images"]["n_images"] == 60 and "resnet" not in (tmp_path / "mixed_model.txt").read_text()
 

@@ -236,20 +236,20 @@ def set_realism(scores_path, n_images: int, threshold_path, apply: bool) -> SetR
     return SetRealism(scores, passed)
 
 
-def run_stimulus_set(classifiers: dict, set_paths: list, realism_paths: list, threshold_path, thresholds: dict,
-                     output) -> Stimuli:
+def run_stimulus_set(classifiers: dict, sets: dict, threshold_path, thresholds: dict, output) -> Stimuli:
     """Filter the sample sets (probabilities, then realism when `thresholds["realism"]`) and write the set.
 
-    `classifiers` maps names to weight files; `realism_paths` holds each set's score table, in the
-    order of `set_paths`; `output` names the images, manifest, acceptance and png outputs.
+    `classifiers` maps names to weight files; `sets` maps each sample set's name to its `images` and
+    realism `scores` files, in the order of the stimuli; `output` names the images, manifest,
+    acceptance and png outputs.
     """
     from varemotion.models import load_classifier
     from varemotion.sampling.sets import load_sample_set
 
     models = {name: load_classifier(path) for name, path in classifiers.items()}
-    sample_sets = [load_sample_set(path) for path in set_paths]
-    realism = [set_realism(path, len(s), threshold_path, thresholds["realism"])
-               for path, s in zip(realism_paths, sample_sets, strict=True)]
+    sample_sets = [load_sample_set(files["images"]) for files in sets.values()]
+    realism = [set_realism(files["scores"], len(s), threshold_path, thresholds["realism"])
+               for files, s in zip(sets.values(), sample_sets)]
     stimuli = assemble_stimuli(sample_sets, models, thresholds, realism)
     write_stimuli(stimuli, output["images"], output["manifest"], output["acceptance"], output["png"])
     return stimuli

@@ -12,8 +12,8 @@ from varemotion.stats.votes import vote_entropy_table
 def main(input, params, output):
     split = load_split(input["test"])
     device = select_device(0)
-    probabilities = {name: predict_proba(load_classifier(path), split.images_float(), device)
-                     for name, path in zip(params["classifiers"], input["classifiers"])}
+    probabilities = {name: predict_proba(load_classifier(input[name]), split.images_float(), device)
+                     for name in params["classifiers"]}
     stats = params["stats"]
     table = vote_entropy_table(split, probabilities, min_votes=stats["min_ratings"])
     correlations = correlation_table(table, params["classifiers"], n_resamples=stats["n_resamples"],

@@ -11,10 +11,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from varemotion.atomic import write_atomically, write_json
 from varemotion.checkpoints import WEIGHTS_EXPECTED, load_state_dict
 from varemotion.data.errors import DataError
 
-WEIGHTS_FILE = "weights.pt"
 CONFIG_FILE = "config.json"
 
 
@@ -149,16 +149,17 @@ def load_pretrained_weights(classifier: Classifier, path: str | Path) -> list[st
     return sorted(set(own) - set(kept))
 
 
-def save_classifier(classifier: Classifier, directory: str | Path) -> None:
-    """Write `weights.pt` (state dict) and `config.json` into `directory`."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    torch.save(classifier.state_dict(), directory / WEIGHTS_FILE)
-    (directory / CONFIG_FILE).write_text(json.dumps(asdict(classifier.config), indent=2) + "\n")
+def save_classifier(classifier: Classifier, weights: str | Path, config: str | Path) -> None:
+    """Write the state dict to `weights` and the config (JSON) to `config`, each atomically."""
+    write_atomically(weights, lambda handle: torch.save(classifier.state_dict(), handle))
+    write_json(config, asdict(classifier.config))
 
 
 def load_classifier(weights: str | Path, config: str | Path | None = None) -> Classifier:
-    """Load a classifier saved by `save_classifier` (weights only, never pickled code)."""
+    """Load a classifier saved by `save_classifier` (weights only, never pickled code).
+
+    Without `config`, the `config.json` beside the weights is read, as the workflow writes it.
+    """
     weights = Path(weights)
     config = Path(config) if config is not None else weights.with_name(CONFIG_FILE)
     classifier = Classifier(ClassifierConfig(**json.loads(config.read_text())))

@@ -13,7 +13,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from varemotion.atomic import write_atomically
+from varemotion.atomic import write_atomically, write_json
 from varemotion.data import DataError
 from varemotion.data.splits import images_to_float
 from varemotion.realism.scores import (
@@ -69,7 +69,7 @@ def run_threshold(reference_path, out_path, settings: RealismSettings) -> dict:
     threshold = realism_threshold(read_scores(reference_path), settings)
     payload = {"measure": settings.measure, "reference_quantile": settings.reference_quantile,
                "max_residual": threshold}
-    write_atomically(out_path, lambda h: h.write(json.dumps(payload, indent=2).encode() + b"\n"))
+    write_json(out_path, payload)
     log.info("realism: %s", json.dumps(payload))
     return payload
 
@@ -129,7 +129,7 @@ def run_report(real: dict, unguided: dict, sample_sets: dict, stimuli: dict, thr
     summary = {"measure": measure, "max_residual": threshold,
                "sets": {r["set"]: {k: _plain(r.get(k)) for k in REPORT_COLUMNS[2:]} for r in rows}}
     write_atomically(out["report"], lambda h: report.to_csv(h, index=False, float_format="%.4g"))
-    write_atomically(out["summary"], lambda h: h.write(json.dumps(summary, indent=2).encode() + b"\n"))
+    write_json(out["summary"], summary)
     return report
 
 
