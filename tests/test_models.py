@@ -231,3 +231,32 @@ def test_eval_mode_restores_each_module_and_gradient_flag():
         raise RuntimeError("inside")
     assert classifier.training and not classifier.net.bn1.training
     assert not classifier.net.fc.weight.requires_grad and classifier.net.conv1[0].weight.requires_grad
+
+
+def lr_sequence(scheduler, optimizer, steps: int) -> list[float]:
+    rates = []
+    for step in range(steps):
+        rates.append(optimizer.param_groups[0]["lr"])
+        scheduler.step_update(step + 1)
+    return rates
+
+
+def test_one_schedule_keeps_the_classifier_rates_and_gives_the_prior_warm_up_and_cosine():
+    from timm.scheduler import CosineLRScheduler
+
+    from varemotion.schedules import warmup_cosine
+
+    def optimizer(lr):
+        return torch.optim.AdamW([torch.zeros(1, requires_grad=True)], lr=lr)
+
+    # the classifier's former timm configuration, step by step, to the bit
+    former, shared = optimizer(3e-3), optimizer(3e-3)
+    before = CosineLRScheduler(former, t_initial=120, warmup_t=15, warmup_lr_init=3e-3 * 0.01, lr_min=3e-3 * 0.01,
+                               t_in_epochs=False)
+    assert lr_sequence(before, former, 120) == lr_sequence(warmup_cosine(shared, 120, 15, floor=0.01), shared, 120)
+    # the prior's: from 10 % up to the peak over the warm-up, then cosine decay to 10 % at the end
+    prior = optimizer(1e-3)
+    rates = lr_sequence(warmup_cosine(prior, 200, 50, floor=0.1), prior, 201)
+    assert rates[0] == pytest.approx(1e-4) and rates[50] == pytest.approx(1e-3 * (0.1 + 0.45 * (1 + np.cos(np.pi / 4))))
+    assert max(rates) < 1e-3 and rates[200] == pytest.approx(1e-4)
+    assert all(a < b for a, b in zip(rates[:49], rates[1:50])) and all(a > b for a, b in zip(rates[50:200], rates[51:]))

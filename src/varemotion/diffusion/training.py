@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -14,9 +13,12 @@ from tqdm.auto import tqdm
 
 from varemotion.checkpoints import config_fingerprint, load_checkpoint, save_checkpoint
 from varemotion.device import mixed_precision
+from varemotion.schedules import warmup_cosine
 
 log = logging.getLogger(__name__)
 STAGES = ("autoencoder", "denoiser")
+#: The learning rate warms up from and decays to this share of its peak (see varemotion.schedules).
+LR_FLOOR = 0.1
 
 
 @dataclass
@@ -44,14 +46,6 @@ class PriorTrainConfig:
 def step_generator(config: PriorTrainConfig, stage: str, step: int) -> torch.Generator:
     """The generator of one step's data, noise and timesteps, seeded by (seed, stage, step)."""
     return torch.Generator().manual_seed((config.seed * 1_000_003 + STAGES.index(stage)) * 10_000_019 + step)
-
-
-def learning_rate(peak: float, step: int, total: int, warmup: int) -> float:
-    """Linear warm-up then cosine decay to 10 % of the peak."""
-    if step < warmup:
-        return peak * (step + 1) / warmup
-    progress = (step - warmup) / max(1, total - warmup)
-    return peak * (0.1 + 0.45 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
 def denoising_loss(prior, x0: torch.Tensor, generator: torch.Generator, min_snr_gamma: float | None = None):
@@ -147,6 +141,7 @@ def _train_stage(prior, stage, images, config, device, resume, checkpoint, histo
         module, total, peak, batch_size = prior.denoiser, config.steps, config.lr, config.batch_size
         data = images if prior.kind == "renderer" else encode_all(prior, images, device)
     optimizer = torch.optim.AdamW(module.parameters(), lr=peak, weight_decay=config.weight_decay)
+    scheduler = warmup_cosine(optimizer, total, config.warmup_steps, floor=LR_FLOOR)
     ema = None
     if stage == "denoiser":
         ema = EMAModel(module.parameters(), decay=config.ema_decay, use_ema_warmup=True, power=0.75)
@@ -165,12 +160,11 @@ def _train_stage(prior, stage, images, config, device, resume, checkpoint, histo
                 loss = autoencoder_loss(prior, batch, generator, config.kl_weight)
             else:
                 loss = denoising_loss(prior, batch, generator, config.snr_gamma if config.min_snr else None)
-        for group in optimizer.param_groups:
-            group["lr"] = learning_rate(peak, step, total, config.warmup_steps)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(module.parameters(), config.grad_clip)
         optimizer.step()
+        scheduler.step_update(step + 1)
         if ema is not None:
             ema.step(module.parameters())
         history.append({"stage": stage, "step": step + 1, "loss": loss.item()})

@@ -10,13 +10,13 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from timm.optim import create_optimizer_v2
-from timm.scheduler import CosineLRScheduler
 from tqdm.auto import tqdm
 
 from varemotion.checkpoints import config_fingerprint, load_checkpoint, save_checkpoint
 from varemotion.device import mixed_precision
 from varemotion.models.augment import augment_batch
 from varemotion.models.classifier import Classifier
+from varemotion.schedules import warmup_cosine
 
 log = logging.getLogger(__name__)
 
@@ -52,18 +52,6 @@ class TrainingData:
         return self.labels
 
 
-def cosine_schedule(optimizer, config: TrainConfig, steps_per_epoch: int) -> CosineLRScheduler:
-    """Linear warm-up, then cosine decay to 1 % of the peak rate, updated every step."""
-    return CosineLRScheduler(
-        optimizer,
-        t_initial=config.epochs * steps_per_epoch,
-        warmup_t=round(config.warmup_epochs * steps_per_epoch),
-        warmup_lr_init=config.lr * 0.01,
-        lr_min=config.lr * 0.01,
-        t_in_epochs=False,
-    )
-
-
 def train_classifier(
     classifier: Classifier,
     data: TrainingData,
@@ -81,7 +69,9 @@ def train_classifier(
     classifier.to(device).train()
     optimizer = create_optimizer_v2(classifier, "adamw", lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = math.ceil(len(data.images) / config.batch_size)
-    scheduler = cosine_schedule(optimizer, config, steps_per_epoch)
+    # warm-up from and cosine decay to 1 % of the peak rate, updated every step
+    scheduler = warmup_cosine(optimizer, config.epochs * steps_per_epoch, round(config.warmup_epochs * steps_per_epoch),
+                              floor=0.01)
     targets = data.targets(config.labels)
     fingerprint = config_fingerprint({"train": asdict(config), "model": asdict(classifier.config), "n": len(targets)})
     history, start_epoch = [], 0
