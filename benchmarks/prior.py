@@ -12,16 +12,19 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
 import torch
 from torchvision.utils import save_image
 
+from varemotion.config import workflow_config
 from varemotion.data import load_split
 from varemotion.diffusion import build_prior
 from varemotion.diffusion.training import PriorTrainConfig, train_prior
 from varemotion.models import load_classifier, predict_proba
 from varemotion.sampling.quality import quality_report, unguided_samples
 
+REPO = Path(__file__).resolve().parents[1]
 DATA = "results/data/synthetic"
 
 
@@ -46,9 +49,8 @@ def main() -> None:
     prior = build_prior(args.kind, tuple(train.shape[1:]), **json.loads(args.settings))
     count = lambda m: 0 if m is None else sum(p.numel() for p in m.parameters())
     print(f"parameters: denoiser={count(prior.denoiser)} autoencoder={count(prior.autoencoder)}")
-    config = PriorTrainConfig(
-        ae_steps=args.ae_steps, steps=args.steps, kl_weight=args.kl_weight, ae_lr=args.ae_lr
-    )
+    config = PriorTrainConfig(**{**workflow_config(REPO)["prior"]["train"], "ae_steps": args.ae_steps,
+                                 "steps": args.steps, "kl_weight": args.kl_weight, "ae_lr": args.ae_lr})
     started = time.perf_counter()
     history = train_prior(prior, train, config, device, progress=False)
     train_s = time.perf_counter() - started

@@ -36,7 +36,7 @@ CATCH = {"C1": "happiness", "C2": "anger"}
 def small_design() -> pd.DataFrame:
     """2 participants × (10 stimulus trials + 2 catch trials)."""
     settings = DesignSettings(n_participants=2, trials_per_participant=10, min_ratings_per_stimulus=1,
-                              catch_every=5, train_fraction=0.8, seed=3)
+                              catch_every=5, train_fraction=0.8, seed=3, holdout_stimuli=0.0)
     return design_trials(STIMULI, settings, catch_ids=list(CATCH), catch_labels=CATCH)
 
 

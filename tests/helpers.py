@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import subprocess
 from pathlib import Path
@@ -73,6 +74,33 @@ LATENT_TINY_PRIOR = {
     "train": {"steps": 12, "ae_steps": 12, "checkpoint_every": 5},
     "quality": {"n_samples": 20},
 }
+
+
+def schema_defaults(*keys: str) -> dict:
+    """The defaults the config schema gives the section at `keys` (e.g. "alignment", "group"), nested sections filled."""
+    from varemotion.config import load_schema
+
+    node = load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml")
+    for key in keys:
+        node = node["properties"][key]
+    return _defaults(node)
+
+
+def _defaults(node: dict):
+    if node.get("type") == "object" and "properties" in node:
+        return {key: _defaults(child) for key, child in node["properties"].items()}
+    return node.get("default")
+
+
+def from_schema(settings_class, *keys: str, **values):
+    """`settings_class` built from the schema's defaults of the section at `keys`, with `values` changed."""
+    fields = {field.name for field in dataclasses.fields(settings_class)}
+    defaults = {key: value for key, value in schema_defaults(*keys).items() if key in fields}
+    return settings_class(**{**defaults, **values})
+
+
+#: The config section of the simulated observers' population, for from_schema(ObserverPopulation, *POPULATION).
+POPULATION = ("behavior", "observers", "population")
 
 
 def write_config(directory: Path, config: dict) -> Path:

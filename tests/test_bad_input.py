@@ -22,7 +22,16 @@ from bad_inputs import (CLICKS, EMOTIONS, GOOD_CLICKS, GOOD_TWOAFC, SPLITS, STIM
                         ferplus_with, frontend_from, imagefolder_with, people_files, split_with_label,
                         splits_and_weights, text_file, tiny_classifier, truncate, truncated_split)
 from conftest import REPO, snakemake
-from helpers import FERPLUS_ROWS, fer2013_row, ferplus_data_job, make_ferplus, tree_hashes, vote_row, write_config
+from helpers import (
+    FERPLUS_ROWS,
+    fer2013_row,
+    ferplus_data_job,
+    make_ferplus,
+    schema_defaults,
+    tree_hashes,
+    vote_row,
+    write_config,
+)
 from varemotion.behavior import ingest, write_trials
 from varemotion.behavior.frontend import frontend_logits, write_logits
 from varemotion.checkpoints import UnsafeCheckpointError
@@ -69,7 +78,7 @@ def train_job(inputs: Path, results: Path) -> None:
     fit_classifier({s: inputs / "splits" / f"{s}.npz" for s in SPLITS}, arch="resnet10t", kwargs=TINY_RESNET,
                    outputs={key: results / "models" / "net" / f"{key}.{ext}"
                             for key, ext in (("weights", "pt"), ("config", "json"), ("metrics", "json"))},
-                   train={"epochs": 1, "batch_size": 4}, weights=weights if weights.exists() else None)
+                   train={**schema_defaults("train"), "epochs": 1, "batch_size": 4}, weights=weights if weights.exists() else None)
 
 
 def observer_logits_job(inputs: Path, results: Path) -> None:

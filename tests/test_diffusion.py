@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from helpers import PRIOR_SHAPE as SHAPE, TINY_TRAIN, blobs, save_prior_in, tiny_prior
+from helpers import PRIOR_SHAPE as SHAPE, TINY_TRAIN, blobs, from_schema, save_prior_in, tiny_prior
 from varemotion.diffusion import Prior, load_prior
 from varemotion.sampling.quality import quality_report, unguided_samples
 from varemotion.diffusion.training import PriorTrainConfig, denoising_loss, train_prior
@@ -52,7 +52,7 @@ def test_resumed_training_ends_with_the_same_weights(kind, tmp_path, monkeypatch
     from varemotion.diffusion import training
 
     images = blobs(24, seed=0)
-    config = PriorTrainConfig(**TINY_TRAIN)
+    config = from_schema(PriorTrainConfig, "prior", "train", **TINY_TRAIN)
     cpu = torch.device("cpu")
     straight = tiny_prior(kind)
     train_prior(straight, images, config, cpu, progress=False)
@@ -88,7 +88,7 @@ def test_a_few_steps_lower_the_denoising_loss():
             return denoising_loss(prior, prior.encode(images), torch.Generator().manual_seed(0)).item()
 
     before = loss()
-    config = PriorTrainConfig(steps=40, batch_size=32, lr=3e-3, warmup_steps=1, ema_decay=0.0, min_snr=False)
+    config = from_schema(PriorTrainConfig, "prior", "train", steps=40, batch_size=32, lr=3e-3, warmup_steps=1, ema_decay=0.0, min_snr=False)
     train_prior(prior, images, config, torch.device("cpu"), progress=False)
     assert loss() < 0.8 * before
 
@@ -102,7 +102,7 @@ def test_autoencoder_stage_learns_to_reconstruct():
             return (prior.decode(prior.encode(images)) - images).abs().mean().item()
 
     before = error()
-    config = PriorTrainConfig(ae_steps=40, ae_batch_size=32, ae_lr=3e-3, steps=1, batch_size=8, warmup_steps=1)
+    config = from_schema(PriorTrainConfig, "prior", "train", ae_steps=40, ae_batch_size=32, ae_lr=3e-3, steps=1, batch_size=8, warmup_steps=1)
     train_prior(prior, images, config, torch.device("cpu"), progress=False)
     assert prior.latent_scale.item() != 1.0
     assert error() < 0.7 * before

@@ -10,7 +10,15 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import MODEL_EMOTIONS as EMOTIONS, TINY_RESNET, bright_dark_data, save_classifier_in, tiny_classifier
+from helpers import (
+    MODEL_EMOTIONS as EMOTIONS,
+    TINY_RESNET,
+    bright_dark_data,
+    from_schema,
+    save_classifier_in,
+    schema_defaults,
+    tiny_classifier,
+)
 from varemotion.checkpoints import UnsafeCheckpointError, load_state_dict
 from varemotion.data import Split, save_splits
 from varemotion.models import (
@@ -70,7 +78,7 @@ def test_unknown_architecture_is_a_clear_error():
 def test_training_learns_a_separable_task():
     classifier = tiny_classifier()
     data = bright_dark_data()
-    config = TrainConfig(epochs=6, batch_size=32, lr=5e-3, augment=False, warmup_epochs=0)
+    config = from_schema(TrainConfig, "train", epochs=6, batch_size=32, lr=5e-3, augment=False, warmup_epochs=0)
     history = train_classifier(classifier, data, config, torch.device("cpu"), progress=False)
     assert history[-1]["loss"] < history[0]["loss"]
     classifier.eval()
@@ -82,9 +90,9 @@ def test_training_learns_a_separable_task():
 def test_soft_labels_need_vote_distributions():
     data = bright_dark_data()
     with pytest.raises(ValueError, match="soft_labels"):
-        train_classifier(tiny_classifier(), data, TrainConfig(labels="soft", epochs=1), torch.device("cpu"))
+        train_classifier(tiny_classifier(), data, from_schema(TrainConfig, "train", labels="soft", epochs=1), torch.device("cpu"))
     data.soft_labels = torch.nn.functional.one_hot(data.labels, 3).float() * 0.8 + 0.2 / 3
-    history = train_classifier(tiny_classifier(), data, TrainConfig(labels="soft", epochs=1), torch.device("cpu"), progress=False)
+    history = train_classifier(tiny_classifier(), data, from_schema(TrainConfig, "train", labels="soft", epochs=1), torch.device("cpu"), progress=False)
     assert np.isfinite(history[0]["loss"])
 
 
@@ -92,7 +100,7 @@ def test_resumed_training_ends_with_the_same_weights(tmp_path, monkeypatch):
     import varemotion.models.training as training
 
     data = bright_dark_data()
-    config = TrainConfig(epochs=3, batch_size=32, lr=3e-3, seed=7)
+    config = from_schema(TrainConfig, "train", epochs=3, batch_size=32, lr=3e-3, seed=7)
     cpu = torch.device("cpu")
     straight = tiny_classifier()
     train_classifier(straight, data, config, cpu, progress=False)
@@ -123,8 +131,8 @@ def test_checkpoint_of_another_config_is_ignored(tmp_path):
     data = bright_dark_data()
     cpu = torch.device("cpu")
     checkpoint = tmp_path / "ckpt.pt"
-    train_classifier(tiny_classifier(), data, TrainConfig(epochs=1, lr=1e-3), cpu, checkpoint, progress=False)
-    history = train_classifier(tiny_classifier(), data, TrainConfig(epochs=1, lr=2e-3), cpu, checkpoint, progress=False)
+    train_classifier(tiny_classifier(), data, from_schema(TrainConfig, "train", epochs=1, lr=1e-3), cpu, checkpoint, progress=False)
+    history = train_classifier(tiny_classifier(), data, from_schema(TrainConfig, "train", epochs=1, lr=2e-3), cpu, checkpoint, progress=False)
     assert len(history) == 1  # trained afresh rather than resuming the finished other run
 
 
@@ -208,7 +216,7 @@ def test_fit_classifier_writes_weights_config_and_metrics(tmp_path):
         kwargs=TINY_RESNET,
         outputs={"weights": tmp_path / "model" / "weights.pt", "config": tmp_path / "model" / "config.json",
                  "metrics": tmp_path / "metrics.json"},
-        train={"epochs": 6, "batch_size": 25, "lr": 5e-3, "augment": False},
+        train={**schema_defaults("train"), "epochs": 6, "batch_size": 25, "lr": 5e-3, "augment": False},
         checkpoint_path=tmp_path / "checkpoint.pt",
         progress=False,
     )

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import statistics_outputs
+from helpers import POPULATION, from_schema, statistics_outputs
 from varemotion.behavior import DesignSettings, design_trials
 from varemotion.behavior.simulated_study import simulate_study
 from varemotion.behavior.simulation import ObserverPopulation
@@ -42,16 +42,17 @@ def simulated_study(n_per_kind=30, null=False, seed=0):
         manifest[probability_column("net", emotion)] = model[:, k]
     manifest[entropy_column("net")] = entropy_bits(model)
     catch_ids = [f"catch-{e}" for e in EMOTIONS]
-    design = design_trials(ids, DesignSettings(n_participants=20, trials_per_participant=30, min_ratings_per_stimulus=10,
-                                               catch_every=10), catch_ids=catch_ids, catch_labels=EMOTIONS)
+    settings = DesignSettings(n_participants=20, trials_per_participant=30, min_ratings_per_stimulus=10, catch_every=10,
+                              train_fraction=0.8, holdout_stimuli=0.0, seed=0)
+    design = design_trials(ids, settings, catch_ids=catch_ids, catch_labels=EMOTIONS)
     table = pd.DataFrame(np.vstack([logits, 6 * np.eye(3)]), index=ids + catch_ids, columns=EMOTIONS)
-    study = simulate_study(design, table, ObserverPopulation(), seed=seed, null=null)
+    study = simulate_study(design, table, from_schema(ObserverPopulation, *POPULATION), seed=seed, null=null)
     return study.trials, manifest, study.catch
 
 
 def test_study_statistics_find_the_planted_effects_and_write_every_table(tmp_path):
     trials, manifest, catch = simulated_study()
-    statistics = study_statistics(trials, manifest, EMOTIONS, ["net"], StatsSettings(n_resamples=199), catch)
+    statistics = study_statistics(trials, manifest, EMOTIONS, ["net"], from_schema(StatsSettings, "stats", n_resamples=199), catch)
     guided = statistics.tables["comparisons"].set_index("kind").loc["guided"]
     assert guided["p_greater"] < 0.001 and guided["rank_biserial"] > 0.5 and guided["ci_low"] > 0
     spearman = statistics.tables["correlations"].set_index("method").loc["spearman"]
@@ -70,7 +71,7 @@ def test_null_observers_show_no_entropy_correlation():
     covered = []
     for seed in range(5):
         trials, manifest, catch = simulated_study(null=True, seed=seed)
-        settings = StatsSettings(n_resamples=199, stimulus_intercepts=False, subject_slopes=False)
+        settings = from_schema(StatsSettings, "stats", n_resamples=199, stimulus_intercepts=False, subject_slopes=False)
         statistics = study_statistics(trials, manifest, EMOTIONS, ["net"], settings, catch)
         spearman = statistics.tables["correlations"].set_index("method").loc["spearman"]
         covered.append(spearman["ci_low"] < 0 < spearman["ci_high"])

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from conftest import REPO, snakemake
-from helpers import in_process_config, write_config
+from helpers import in_process_config, schema_defaults, write_config
 
 
 SCHEMA_ERRORS = [
@@ -105,3 +105,27 @@ def test_schema_defaults_of_the_synthetic_faces_are_the_renderer_defaults():
     assert synthetic["dropout"]["default"] == faces.DEFAULT_DROPOUT
     assert synthetic["jitter"]["default"] == faces.DEFAULT_JITTER
     assert synthetic["noise_std"]["default"] == faces.DEFAULT_NOISE_STD
+
+
+SETTINGS_SECTIONS = [
+    ("varemotion.models.training", "TrainConfig", ("train",)),
+    ("varemotion.diffusion.training", "PriorTrainConfig", ("prior", "train")),
+    ("varemotion.alignment.training", "FinetuneSettings", ("alignment", "individual")),
+    ("varemotion.stats.study", "StatsSettings", ("stats",)),
+    ("varemotion.behavior.design", "DesignSettings", ("behavior", "design")),
+    ("varemotion.stats.power", "PowerSettings", ("behavior", "power")),
+    ("varemotion.behavior.simulation", "ObserverPopulation", ("behavior", "observers", "population")),
+]
+
+
+@pytest.mark.parametrize(("module", "name", "keys"), SETTINGS_SECTIONS)
+def test_the_schema_alone_gives_the_defaults_of_a_config_section(module, name, keys):
+    import dataclasses
+    import importlib
+
+    section = schema_defaults(*keys)
+    fields = dataclasses.fields(getattr(importlib.import_module(module), name))
+    assert {field.name for field in fields} & set(section)
+    with_default = [field.name for field in fields if field.name in section and (
+        field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING)]
+    assert with_default == []

@@ -142,9 +142,8 @@ rule ferplus_vote_finetune:
         "results/logs/alignment/{classifier}_votes.log",
     params:
         torch_threads=TORCH_THREADS,
-        train=config["alignment"]["votes"],
-        n_resamples=config["stats"]["n_resamples"],
-        seed=config["stats"]["seed"],
+        train={**config["train"], **config["alignment"]["votes"]},
+        stats=config["stats"],
     # Reusable across workflows with `--cache` (so it has no benchmark file: a cache hit could not fill it).
     cache: True
     threads: TORCH_THREADS

@@ -215,6 +215,7 @@ rule power_analysis:
         classifiers=CLASSIFIERS,
         population=config["behavior"]["observers"]["population"],
         power=config["behavior"]["power"],
+        train_fraction=config["behavior"]["design"]["train_fraction"],
         stats=config["stats"],
         individual=alignment_settings("individual"),
         validation_fraction=config["alignment"]["validation_fraction"],

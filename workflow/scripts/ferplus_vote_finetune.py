@@ -16,7 +16,7 @@ def main(input, params, output, gpus):
     base = load_classifier(input["base"])
     tuned = finetune_on_votes(base, load_split(input["train"]), TrainConfig(**params["train"]), device)
     correlations, metrics = vote_alignment({"base": base, "finetuned": tuned}, load_split(input["test"]),
-                                           params["n_resamples"], params["seed"], device)
+                                           params["stats"], device)
     print(correlations.to_string(index=False))
     save_classifier(tuned, output["weights"], output["config"])
     write_atomically(output["correlations"], lambda h: correlations.to_csv(h, index=False, float_format="%.6g"))

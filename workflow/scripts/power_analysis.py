@@ -34,7 +34,8 @@ def main(input, params, output):
         read_manifest(input["manifest"]), read_logits(input["logits"], params["emotions"]), params["classifiers"],
         population_from_config(params["population"]),
         PowerSettings(tuple(settings["participants"]), tuple(settings["trials_per_participant"]),
-                      settings["n_simulations"], settings["alpha"], settings["n_resamples"], settings["seed"]),
+                      settings["n_simulations"], settings["alpha"], settings["n_resamples"], settings["seed"],
+                      params["train_fraction"]),
         StatsSettings(**params["stats"]), extra_tests=individual_test(input, params),
     )
     print(table.to_string(index=False))

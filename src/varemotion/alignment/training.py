@@ -34,13 +34,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class FinetuneSettings:
-    """Adam fine-tuning: epochs of ``samples_per_epoch`` items in batches of ``batch_size``."""
+    """Adam fine-tuning: epochs of ``samples_per_epoch`` items in batches of ``batch_size`` (an
+    ``alignment.group`` or ``alignment.individual`` section, whose schema gives the defaults)."""
 
-    epochs: int = 16
-    batch_size: int = 128
-    lr: float = 1e-3
-    samples_per_epoch: int = 2000
-    seed: int = 0
+    epochs: int
+    batch_size: int
+    lr: float
+    samples_per_epoch: int
+    seed: int
 
     @classmethod
     def from_config(cls, settings: dict) -> "FinetuneSettings":

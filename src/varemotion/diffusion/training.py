@@ -23,24 +23,27 @@ LR_FLOOR = 0.1
 
 @dataclass
 class PriorTrainConfig:
-    """Hyper-parameters of one prior training run, counted in optimisation steps."""
+    """Hyper-parameters of one prior training run, counted in optimisation steps.
 
-    steps: int = 350
-    batch_size: int = 64
-    lr: float = 1e-3
+    The first fields are the config's ``prior.train`` section (its schema gives their defaults);
+    the others are fixed choices of the training loop.
+    """
+
+    steps: int
+    batch_size: int
+    lr: float
+    ema_decay: float
+    min_snr: bool
+    ae_steps: int  # the autoencoder stage (latent priors only)
+    ae_batch_size: int
+    kl_weight: float
+    checkpoint_every: int
+    seed: int
     weight_decay: float = 0.01
     warmup_steps: int = 50
     grad_clip: float = 1.0
-    ema_decay: float = 0.999
-    min_snr: bool = True
     snr_gamma: float = 5.0
-    # autoencoder stage (latent priors only)
-    ae_steps: int = 300
-    ae_batch_size: int = 32
     ae_lr: float = 2e-3
-    kl_weight: float = 1e-3
-    checkpoint_every: int = 250
-    seed: int = 0
 
 
 def step_generator(config: PriorTrainConfig, stage: str, step: int) -> torch.Generator:

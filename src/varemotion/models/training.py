@@ -23,17 +23,19 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class TrainConfig:
-    """Hyper-parameters of one training run; every field changes the result."""
+    """Hyper-parameters of one training run (the config's ``train`` section, whose schema gives the
+    defaults); every field changes the result. ``labels``: "hard" (majority label) or "soft" (vote
+    distribution)."""
 
-    epochs: int = 8
-    batch_size: int = 128
-    lr: float = 2e-3
-    weight_decay: float = 0.05
-    warmup_epochs: float = 0.5
-    label_smoothing: float = 0.0
-    labels: str = "hard"  # "hard": majority label; "soft": vote distribution
-    augment: bool = True
-    seed: int = 0
+    epochs: int
+    batch_size: int
+    lr: float
+    weight_decay: float
+    warmup_epochs: float
+    label_smoothing: float
+    labels: str
+    augment: bool
+    seed: int
 
 
 @dataclass

@@ -35,21 +35,21 @@ TABLES = ("per_image", "correlations", "correlations_within", "entropy_by_kind",
 
 @dataclass(frozen=True)
 class StatsSettings:
-    """The ``stats`` config section (see the workflow schema for each value's meaning)."""
+    """The ``stats`` config section (the workflow schema gives each value's meaning and default)."""
 
-    min_ratings: int = 10
-    entropy_estimator: str = "miller_madow"
-    outcome_sum_min: float = 0.8
-    outcome_each_min: float = 0.1
-    n_resamples: int = 9999
-    confidence: float = 0.95
-    alpha: float = 0.05
-    error_rate: float | None = None
-    non_emotion_answers: str = "exclude"
-    model_classifier: str = ""
-    stimulus_intercepts: bool = True
-    subject_slopes: bool = True
-    seed: int = 0
+    min_ratings: int
+    entropy_estimator: str
+    outcome_sum_min: float
+    outcome_each_min: float
+    n_resamples: int
+    confidence: float
+    alpha: float
+    error_rate: float | None
+    non_emotion_answers: str
+    model_classifier: str
+    stimulus_intercepts: bool
+    subject_slopes: bool
+    seed: int
 
     @property
     def resampling(self) -> dict:
