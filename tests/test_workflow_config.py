@@ -26,7 +26,6 @@ UNUSABLE_CONFIGS = [
     ({"behavior": {"source": "ratings"}}, "behavior.ratings.paths is empty"),
     ({"behavior": {"source": "ratings", "ratings": {"paths": ["/nowhere/ratings.csv"]}}}, "behavior.ratings.paths: '/nowhere/ratings.csv' does not exist"),
     ({"xai": {"classifiers": ["vgg"]}}, "xai.classifiers: ['vgg'] are not configured classifiers"),
-    ({"xai": {"methods": ["cam", "smoothgrad"]}}, "xai.methods: unknown saliency method(s) ['smoothgrad']; expected some of cam, gradcam"),
     ({"xai": {"people": {"source": "data"}}}, "xai.people.clicks is not set"),
     ({"xai": {"landmarks": "/nowhere/landmarks.csv"}}, "xai.landmarks: '/nowhere/landmarks.csv' does not exist"),
     ({"behavior": {"observers": {"frontend": {"arch": "nonet"}}}}, "behavior.observers.frontend.arch: 'nonet' is not a timm architecture"),
@@ -36,7 +35,11 @@ UNUSABLE_CONFIGS = [
     ({"behavior": {"observers": {"swapped_frontend": {"arch": "cs3darknet_focus_m"}}}}, "behavior.observers.swapped_frontend.arch: 'cs3darknet_focus_m' is of the 'cspnet' family"),
     ({"behavior": {"observers": {"frontend": {"arch": "regnety_002"}, "swapped_frontend": {"arch": "regnetx_004"}}}}, "like behavior.observers.frontend ('regnety_002')"),
     ({"behavior": {"source": "ratings", "ratings": {"paths": [str(REPO / "config" / "config.yaml")]}}}, "stats.error_rate is null"),
+    ({"xai": {"methods": ["cam", "smoothgrad"]}}, "xai.methods: unknown saliency method(s) ['smoothgrad']; expected some of cam, gradcam"),
 ]
+#: A classifier named like another input of a rule that reads every classifier's weights by name.
+CLASHING_NAME = ({"classifiers": {"test": {"arch": "resnet10t"}, "net": {"arch": "cs3darknet_focus_s"}}},
+                 "classifiers ['test'] are named like other inputs of the rule that reads them")
 
 
 @pytest.mark.parametrize(("config", "message"), SCHEMA_ERRORS)
@@ -77,7 +80,7 @@ def test_ratings_with_catch_trials_need_no_configured_slip_rate(tmp_path, format
     check_config(config, load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml"))
 
 
-@pytest.mark.parametrize(("config", "message"), [SCHEMA_ERRORS[0], UNUSABLE_CONFIGS[0], UNUSABLE_CONFIGS[13]])
+@pytest.mark.parametrize(("config", "message"), [SCHEMA_ERRORS[0], UNUSABLE_CONFIGS[0], UNUSABLE_CONFIGS[13], CLASHING_NAME])
 def test_bad_config_stops_the_workflow_before_any_job(tmp_path, config, message):
     result = snakemake("--dry-run", "--configfile", str(write_config(tmp_path, config)), "--directory", str(tmp_path))
     assert result.returncode != 0
