@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from conftest import shared_dir
-from helpers import save_classifier_in
+from helpers import POPULATION, save_classifier_in, schema_defaults
 from varemotion.data.errors import DataError
 from varemotion.data.splits import Split, save_split
 from varemotion.emotions import BASIC_EMOTIONS
@@ -91,7 +91,7 @@ def test_simulated_people_compared_with_models(synthetic, tmp_path):
         region, face = faces["region_masks"], faces["face_masks"]
         assert (region <= face).mean() > 0.95 and face.any(axis=(1, 2)).all()
     frontend = tiny_classifier(tmp_path / "frontend")
-    run_people_data(images, frontend, {"clicks": clicks, "twoafc": twoafc}, PEOPLE, {}, 0)
+    run_people_data(images, frontend, {"clicks": clicks, "twoafc": twoafc}, PEOPLE, schema_defaults(*POPULATION), 0)
     run_saliency(weights, test, images, tmp_path / "maps.npz", "people", 0, SETTINGS)
     out = {"attention": tmp_path / "attention.npz", "similarity": tmp_path / "similarity.csv",
            "twoafc_accuracy": tmp_path / "accuracy.csv", "summary": tmp_path / "summary.json"}
