@@ -35,6 +35,11 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], o
     return path
 
 
+def write_csv(path: str | os.PathLike[str], table: pd.DataFrame, float_format: str | None = "%.6g") -> Path:
+    """``table`` as CSV without its index (numbers as ``float_format``), written atomically."""
+    return write_atomically(path, lambda handle: table.to_csv(handle, index=False, float_format=float_format))
+
+
 def jsonable(value):
     """``value`` with numpy scalars as Python numbers, NaN/inf as None and tables as lists of records."""
     if isinstance(value, pd.DataFrame):

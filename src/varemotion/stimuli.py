@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 from PIL import Image
 
-from varemotion.atomic import replace_directory, write_atomically
+from varemotion.atomic import replace_directory, write_atomically, write_csv
 from varemotion.data import DataError
 from varemotion.entropy import entropy_bits
 from varemotion.manifest import (
@@ -176,8 +176,8 @@ def write_stimuli(stimuli: Stimuli, images_path, manifest_path, acceptance_path,
     def write_tables():
         write_atomically(images_path, lambda h: np.savez_compressed(
             h, images=stimuli.images, stimulus_ids=stimuli.manifest["stimulus_id"].to_numpy(dtype=str)))
-        write_atomically(manifest_path, lambda h: stimuli.manifest.to_csv(h, index=False, float_format="%.6g"))
-        write_atomically(acceptance_path, lambda h: stimuli.acceptance.to_csv(h, index=False, float_format="%.4g"))
+        write_csv(manifest_path, stimuli.manifest)
+        write_csv(acceptance_path, stimuli.acceptance, float_format="%.4g")
 
     write_png_folder(stimuli.manifest["stimulus_id"], stimuli.images, png_dir, before_move=write_tables)
 

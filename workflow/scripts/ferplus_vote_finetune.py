@@ -2,7 +2,7 @@
 
 
 from varemotion.alignment.votes import finetune_on_votes, vote_alignment
-from varemotion.atomic import write_atomically, write_json
+from varemotion.atomic import write_csv, write_json
 from varemotion.data import load_split
 from varemotion.device import select_device
 from varemotion.logs import log_to_file
@@ -19,7 +19,7 @@ def main(input, params, output, gpus):
                                            params["stats"], device)
     print(correlations.to_string(index=False))
     save_classifier(tuned, output["weights"], output["config"])
-    write_atomically(output["correlations"], lambda h: correlations.to_csv(h, index=False, float_format="%.6g"))
+    write_csv(output["correlations"], correlations)
     write_json(output["metrics"], metrics)
 
 

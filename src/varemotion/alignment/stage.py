@@ -36,7 +36,7 @@ from varemotion.alignment.manipulation import (
 from varemotion.alignment.models import load_individual_models, save_individual_models
 from varemotion.alignment.training import FinetuneSettings
 from varemotion.alignment.trials import HumanTrials, human_trials
-from varemotion.atomic import write_atomically, write_json
+from varemotion.atomic import write_atomically, write_csv, write_json
 from varemotion.behavior import read_trial_table
 from varemotion.behavior.frontend import frontend_logits
 from varemotion.behavior.holdout import read_holdout
@@ -74,14 +74,20 @@ def read_human_data(stimuli_path, trials_path, emotions, validation_fraction: fl
                                                                 holdout))
 
 
+def fine_tuning_start(weights, stimuli_path, trials_path, train_split, seed: int, validation_fraction: float,
+                      holdout_path=None) -> tuple:
+    """The classifier to fine-tune, the human data and the original training split."""
+    start = load_classifier(weights)
+    data = read_human_data(stimuli_path, trials_path, start.config.emotions, validation_fraction, seed, holdout_path)
+    return start, data, load_split(train_split)
+
+
 def run_group(base_weights, stimuli_path, trials_path, train_split, outputs: dict, settings: dict, soft: bool,
               validation_fraction: float, gpus: int = 0, holdout_path=None) -> None:
     """Fine-tune the group model (hard or soft labels); write its `weights`, `config` and training `history`."""
     device = select_device(gpus)
-    base = load_classifier(base_weights)
-    data = read_human_data(stimuli_path, trials_path, base.config.emotions, validation_fraction, settings["seed"],
-                           holdout_path)
-    split = load_split(train_split)
+    base, data, split = fine_tuning_start(base_weights, stimuli_path, trials_path, train_split, settings["seed"],
+                                          validation_fraction, holdout_path)
     started = time.perf_counter()
     model, result = finetune_group(base, data.images, data.human, split.images_float(), split.labels,
                                    FinetuneSettings.from_config(settings), settings["ratio"], soft, device)
@@ -89,17 +95,15 @@ def run_group(base_weights, stimuli_path, trials_path, train_split, outputs: dic
              settings["epochs"])
     save_classifier(model, outputs["weights"], outputs["config"])
     write_json(outputs["history"], {"soft": soft, "best_epoch": result.best_epoch, "settings": settings,
-                                                "seconds": time.perf_counter() - started, "history": result.history})
+                                    "seconds": time.perf_counter() - started, "history": result.history})
 
 
 def run_individual(group_weights, stimuli_path, trials_path, train_split, outputs: dict, settings: dict,
                    validation_fraction: float, gpus: int = 0, holdout_path=None) -> None:
     """Train every eligible participant's individual model at once; write their `weights` and `history`."""
     device = select_device(gpus)
-    group = load_classifier(group_weights)
-    data = read_human_data(stimuli_path, trials_path, group.config.emotions, validation_fraction, settings["seed"],
-                           holdout_path)
-    split = load_split(train_split)
+    group, data, split = fine_tuning_start(group_weights, stimuli_path, trials_path, train_split, settings["seed"],
+                                           validation_fraction, holdout_path)
     started = time.perf_counter()
     models, result = train_individual_models(
         group, data.images, data.human, split.images_float(), split.labels, FinetuneSettings.from_config(settings),
@@ -186,7 +190,7 @@ def run_evaluation(models: dict, individual_path, files: EvaluationInputs, outpu
     tables = {"participants": participants, "accuracy": accuracy, "correlations": correlations,
               "rho_change": changes, "bias_recovery": bias}
     for name in EVALUATION_TABLES:
-        write_atomically(outputs[name], lambda h, t=tables[name]: t.to_csv(h, index=False, float_format="%.6g"))
+        write_csv(outputs[name], tables[name])
     write_json(outputs["summary"], summary)
     return summary
 
@@ -242,9 +246,9 @@ def run_manipulation(prior_weights, group_weights, individual_path, frontend_wei
     summary["pairs"] = [list(p) for p in pairs]
     write_atomically(outputs["images"], lambda h: np.savez_compressed(
         h, images=images, stimulus_ids=stimuli["stimulus_id"].to_numpy(dtype=str)))
-    write_atomically(outputs["stimuli"], lambda h: stimuli.to_csv(h, index=False, float_format="%.6g"))
-    write_atomically(outputs["outcomes"], lambda h: outcomes.to_csv(h, index=False))
-    write_atomically(outputs["table"], lambda h: summary_table.to_csv(h, index=False, float_format="%.6g"))
-    write_atomically(outputs["pairs"], lambda h: pair_table(outcomes).to_csv(h, index=False, float_format="%.6g"))
+    write_csv(outputs["stimuli"], stimuli)
+    write_csv(outputs["outcomes"], outcomes, float_format=None)
+    write_csv(outputs["table"], summary_table)
+    write_csv(outputs["pairs"], pair_table(outcomes))
     write_json(outputs["summary"], summary)
     return summary

@@ -10,7 +10,7 @@ import logging
 
 import pandas as pd
 
-from varemotion.atomic import write_atomically
+from varemotion.atomic import write_csv
 from varemotion.stimuli import read_manifest
 
 from .catch_answers import CATCH_ANSWER_COLUMNS, all_catch_answers, exclude_inattentive, participant_table
@@ -74,7 +74,7 @@ def run_ingest_ratings(paths, manifest_path, holdout_path, outputs: dict, settin
     log.info("%d trials of %d subjects on %d stimuli", len(trials), trials["subject_id"].nunique(),
              trials["stimulus_id"].nunique())
     participants = participant_table(trials, answers, excluded)
-    write_atomically(outputs["catch"], lambda h: answers.to_csv(h, index=False))
-    write_atomically(outputs["participants"], lambda h: participants.to_csv(h, index=False, float_format="%.4g"))
+    write_csv(outputs["catch"], answers, float_format=None)
+    write_csv(outputs["participants"], participants, float_format="%.4g")
     write_trials(trials, outputs["trials"])
     return trials

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from varemotion.atomic import write_atomically
+from varemotion.atomic import write_csv
 from varemotion.data import DataError, load_split
 from varemotion.device import select_device
 from varemotion.diffusion import build_prior, save_prior
@@ -51,7 +51,7 @@ def fit_prior(
     log.info("trained in %.0f s: %s", time.perf_counter() - started, json.dumps(asdict(config)))
     save_prior(prior.cpu(), outputs["weights"], outputs["config"])
     table = pd.DataFrame(history, columns=["stage", "step", "loss"])
-    write_atomically(outputs["history"], lambda handle: table.to_csv(handle, index=False))
+    write_csv(outputs["history"], table, float_format=None)
     if checkpoint_path:
         Path(checkpoint_path).unlink(missing_ok=True)  # a forced rerun should train afresh
 

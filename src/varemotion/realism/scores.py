@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from varemotion.atomic import write_atomically
+from varemotion.atomic import write_csv
 from varemotion.data import DataError
 from varemotion.data.splits import images_to_float
 from varemotion.realism.facemesh import detect_faces
@@ -74,7 +74,7 @@ def read_threshold(path: str | os.PathLike[str]) -> tuple[str, float | None]:
 
 def write_scores(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Write a score table as CSV."""
-    write_atomically(path, lambda h: table.to_csv(h, index=False, float_format="%.6g"))
+    write_csv(path, table)
 
 
 def read_scores(path: str | os.PathLike[str], n_images: int | None = None) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from varemotion.atomic import write_atomically, write_json
+from varemotion.atomic import write_csv, write_json
 from varemotion.data import DataError
 from varemotion.data.splits import images_to_float
 from varemotion.realism.scores import (
@@ -128,7 +128,7 @@ def run_report(real: dict, unguided: dict, sample_sets: dict, stimuli: dict, thr
     report = pd.DataFrame(rows).reindex(columns=REPORT_COLUMNS)
     summary = {"measure": measure, "max_residual": threshold,
                "sets": {r["set"]: {k: _plain(r.get(k)) for k in REPORT_COLUMNS[2:]} for r in rows}}
-    write_atomically(out["report"], lambda h: report.to_csv(h, index=False, float_format="%.4g"))
+    write_csv(out["report"], report, float_format="%.4g")
     write_json(out["summary"], summary)
     return report
 

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from varemotion.atomic import jsonable, write_atomically, write_json
+from varemotion.atomic import jsonable, write_atomically, write_csv, write_json
 from varemotion.behavior.answers import emotion_trials
 
 from .agreement import SlipRate, significant_disagreement, slip_rate_from_catch
@@ -142,6 +142,6 @@ def write_study_statistics(statistics: StudyStatistics, outputs: Mapping[str, st
     to ``outputs["mixed_model_text"]`` and the headline numbers to ``outputs["summary"]`` (JSON)."""
     for name in TABLES:
         table = statistics.tables[name]
-        write_atomically(outputs[name], lambda h, t=table: t.to_csv(h, index=False, float_format="%.6g"))
+        write_csv(outputs[name], table)
     write_atomically(outputs["mixed_model_text"], lambda h: h.write(statistics.model_summary.encode()))
     write_json(outputs["summary"], statistics.summary)

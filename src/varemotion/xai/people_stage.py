@@ -7,13 +7,12 @@ import logging
 import numpy as np
 import pandas as pd
 
-from varemotion.atomic import write_atomically, write_json
+from varemotion.atomic import write_atomically, write_csv, write_json
 from varemotion.data.splits import load_split
 from varemotion.xai.attention import attention_maps, read_clicks, simulate_clicks
 from varemotion.xai.geometry import geometry_of
 from varemotion.xai.similarity import SHUFFLED_COLUMNS, map_similarity, shuffled_similarity
 from varemotion.xai.map_files import load_maps, method_maps
-from varemotion.xai.stage import write_table
 from varemotion.xai.twoafc import (
     RULES,
     design_twoafc,
@@ -78,8 +77,8 @@ def run_people_data(images_path, frontend_weights, outputs: dict, people: dict, 
         trials = read_twoafc(files["twoafc"], faces["ids"], emotions, people["column_map"])
     else:
         clicks, trials = simulate_people(faces, emotions, frontend_weights, people, population, seed, gpus)
-    write_table(clicks, outputs["clicks"])
-    write_table(trials, outputs["twoafc"])
+    write_csv(outputs["clicks"], clicks)
+    write_csv(outputs["twoafc"], trials)
 
 
 def simulate_people(faces: dict, emotions: list[str], frontend_weights, people: dict, population: dict, seed: int,
@@ -141,8 +140,8 @@ def run_attention_comparison(maps_of: dict, images_path, clicks_path, twoafc_pat
     similarity = pd.concat(similarity, ignore_index=True)
     accuracy = pd.DataFrame(accuracy)
     write_atomically(out["attention"], lambda handle: np.savez_compressed(handle, ids=ids, maps=human.astype(np.float32)))
-    write_table(similarity, out["similarity"])
-    write_table(accuracy, out["twoafc_accuracy"])
+    write_csv(out["similarity"], similarity)
+    write_csv(out["twoafc_accuracy"], accuracy)
     write_json(out["summary"], people_summary(similarity, accuracy))
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from varemotion.atomic import write_atomically, write_json
+from varemotion.atomic import write_atomically, write_csv, write_json
 from varemotion.data.splits import images_to_float, load_split
 from varemotion.device import select_device
 from varemotion.models.classifier import load_classifier
@@ -113,8 +113,8 @@ def run_global_maps(maps_of: dict, test_path, landmarks_path, out: dict, methods
                 else np.zeros((0, *geometry.template_shape), bool),
                 "truth_emotions": np.array(truth_names, dtype=str)}
     write_atomically(out["template"], lambda handle: np.savez_compressed(handle, **template))
-    write_table(scores, out["scores"])
-    write_table(correlations, out["correlations"])
+    write_csv(out["scores"], scores)
+    write_csv(out["correlations"], correlations)
     summary = global_summary(scores)
     write_json(out["summary"], summary)
     log.info("mean IoU per method: %s", summary["mean_iou"])
@@ -129,8 +129,4 @@ def global_summary(scores: pd.DataFrame) -> dict:
     return {"mean_iou": dict(zip(per_method["method"], per_method["iou"])),
             **{f"per_{level}": levels.get(level, []) for level in ("method", "classifier", "emotion", "pretrained")}}
 
-
-def write_table(table: pd.DataFrame, path) -> None:
-    """A CSV written atomically."""
-    write_atomically(path, lambda handle: table.to_csv(handle, index=False, float_format="%.6g"))
 
