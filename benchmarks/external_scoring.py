@@ -61,7 +61,7 @@ def classifiers(folder: Path, trained: Path | None) -> dict[str, str]:
             continue
         model = Classifier(ClassifierConfig(arch=spec["arch"], emotions=list(config["data"]["emotions"]),
                                             image_size=[48, 48], kwargs=spec["kwargs"]))
-        save_classifier(model, folder / name)
+        save_classifier(model, folder / name / "weights.pt", folder / name / "config.json")
         paths[name] = str(folder / name / "weights.pt")
     return paths
 

@@ -36,7 +36,8 @@ import torch
 from varemotion.emotions import BASIC_EMOTIONS
 from varemotion.faces import generate_faces
 from varemotion.models.classifier import Classifier, ClassifierConfig, load_classifier
-from varemotion.xai.extremal import extremal_perturbation, frozen
+from varemotion.models.modes import eval_mode
+from varemotion.xai.extremal import extremal_perturbation
 
 CHANNELS = {"channels": [32, 64, 128, 256], "stem_width": 16}
 AREAS = (0.05, 0.1, 0.2)
@@ -51,7 +52,7 @@ def timed(function, *args, **kwargs):
 def network_seconds(classifier, images: torch.Tensor, repeats: int = 30) -> float:
     """Median seconds of one forward and backward pass to the input, the classifier's weights frozen."""
     times = []
-    with frozen(classifier):
+    with eval_mode(classifier, freeze=True):
         for _ in range(repeats + 3):  # the first three warm up
             shown = images.clone().requires_grad_(True)
             started = time.perf_counter()
@@ -71,7 +72,7 @@ def torchray_reference(classifier, images: torch.Tensor, targets: torch.Tensor, 
     settings = {"areas": list(AREAS), "max_iter": iterations, "step": max(1, round(side * 7 / 224)),
                 "sigma": side * 21 / 224}
     started = time.perf_counter()
-    with frozen(classifier), warnings.catch_warnings():
+    with eval_mode(classifier, freeze=True), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="torch.meshgrid")  # TorchRay's own call, not ours
         reference = torch.stack([torchray_extremal(classifier, images[i : i + 1], int(targets[i]), **settings)[0][:, 0]
                                  for i in range(len(images))])

@@ -24,6 +24,7 @@ from pathlib import Path
 import torch
 
 from varemotion.alignment.votes import finetune_on_votes, vote_alignment
+from varemotion.config import workflow_config
 from varemotion.data import load_ferplus, load_split, save_splits
 from varemotion.models import fit_classifier, load_classifier, predict_proba
 from varemotion.models.training import TrainConfig
@@ -50,6 +51,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(message)s")
     torch.set_num_threads(args.threads)
 
+    config = workflow_config(Path(__file__).resolve().parents[1])  # the settings a run would use
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         out = args.out or Path(tmp)
@@ -58,9 +60,10 @@ def main() -> None:
             paths,
             arch=args.arch,
             kwargs=json.loads(args.kwargs),
-            out_dir=out / "model",
-            metrics_path=out / "metrics.json",
-            train={"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, "labels": args.labels},
+            outputs={"weights": out / "model" / "weights.pt", "config": out / "model" / "config.json",
+                     "metrics": out / "metrics.json"},
+            train={**config["train"], "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
+                   "labels": args.labels},
             progress=False,
         )
         split = load_split(paths["test"])
@@ -68,10 +71,11 @@ def main() -> None:
         votes = vote_entropy_table(split, {"model": predict_proba(model, split.images_float(), torch.device("cpu"))})
         rho = correlation_table(votes, ["model"], ["spearman"], n_resamples=1999, seed=0).iloc[0]
         if args.vote_epochs:
-            tuned = finetune_on_votes(model, load_split(paths["train"]), TrainConfig(
-                epochs=args.vote_epochs, batch_size=args.batch_size, lr=args.vote_lr, warmup_epochs=0.1),
-                torch.device("cpu"))
-            vote_rho, vote_metrics = vote_alignment({"base": model, "finetuned": tuned}, split, 1999, 0,
+            tuned = finetune_on_votes(model, load_split(paths["train"]), TrainConfig(**{
+                **config["train"], "epochs": args.vote_epochs, "batch_size": args.batch_size, "lr": args.vote_lr,
+                "warmup_epochs": 0.1}), torch.device("cpu"))
+            stats = {**config["stats"], "n_resamples": 1999, "seed": 0}
+            vote_rho, vote_metrics = vote_alignment({"base": model, "finetuned": tuned}, split, stats,
                                                     torch.device("cpu"))
     test = metrics["test"]
     print(json.dumps({"arch": args.arch, "parameters": metrics["parameters"], "epochs": args.epochs,

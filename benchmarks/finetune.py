@@ -45,14 +45,17 @@ def simulated_study(config: dict, participants: int):
     spec = config["classifiers"][next(iter(config["classifiers"]))]
     group = build_classifier(spec["arch"], original, spec["kwargs"], seed=0)
     data = TrainingData(original.images_float(), torch.as_tensor(original.labels))
-    train_classifier(group, data, TrainConfig(epochs=2, batch_size=64, lr=3e-3), torch.device("cpu"), progress=False)
+    train_classifier(group, data, TrainConfig(**{**config["train"], "epochs": 2}), torch.device("cpu"), progress=False)
     ids = [f"s{i:03d}" for i in range(stimuli.n)]
-    design = design_trials(ids, DesignSettings(participants, 250, min_ratings_per_stimulus=participants * 250 // stimuli.n))
+    design = design_trials(ids, DesignSettings(**{**config["behavior"]["design"], "n_participants": participants,
+                                                  "trials_per_participant": 250, "catch_every": 0, "holdout_stimuli": 0.0,
+                                                  "min_ratings_per_stimulus": participants * 250 // stimuli.n}))
     emotions = list(original.emotions)
-    observers = sample_observers(participants, ObserverPopulation(), emotions, seed=1)
+    population = ObserverPopulation(**config["behavior"]["observers"]["population"])
+    observers = sample_observers(participants, population, emotions, seed=1)
     observers["subject_id"] = pd.unique(design["subject_id"])
     logits = predict_logits(group, stimuli.images_float(), torch.device("cpu"))
-    trials = simulate_trials(design, logits, ids, emotions, observers, seed=2)
+    trials = simulate_trials(design, logits, ids, emotions, observers, seed=2, population=population)
     validation = config["alignment"]["validation_fraction"]
     return stimuli, original, group.eval(), human_trials(trials, ids, emotions, validation, 0)
 

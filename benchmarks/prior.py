@@ -12,16 +12,19 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
 import torch
 from torchvision.utils import save_image
 
+from varemotion.config import workflow_config
 from varemotion.data import load_split
-from varemotion.diffusion import build_prior, sample
-from varemotion.diffusion.quality import quality_report
+from varemotion.diffusion import build_prior
 from varemotion.diffusion.training import PriorTrainConfig, train_prior
 from varemotion.models import load_classifier, predict_proba
+from varemotion.sampling.quality import quality_report, unguided_samples
 
+REPO = Path(__file__).resolve().parents[1]
 DATA = "results/data/synthetic"
 
 
@@ -46,9 +49,8 @@ def main() -> None:
     prior = build_prior(args.kind, tuple(train.shape[1:]), **json.loads(args.settings))
     count = lambda m: 0 if m is None else sum(p.numel() for p in m.parameters())
     print(f"parameters: denoiser={count(prior.denoiser)} autoencoder={count(prior.autoencoder)}")
-    config = PriorTrainConfig(
-        ae_steps=args.ae_steps, steps=args.steps, kl_weight=args.kl_weight, ae_lr=args.ae_lr
-    )
+    config = PriorTrainConfig(**{**workflow_config(REPO)["prior"]["train"], "ae_steps": args.ae_steps,
+                                 "steps": args.steps, "kl_weight": args.kl_weight, "ae_lr": args.ae_lr})
     started = time.perf_counter()
     history = train_prior(prior, train, config, device, progress=False)
     train_s = time.perf_counter() - started
@@ -57,11 +59,13 @@ def main() -> None:
         if losses:
             print(f"{stage}: steps={len(losses)} first={losses[0]:.4f} last50={sum(losses[-50:]) / len(losses[-50:]):.4f}")
     started = time.perf_counter()
-    samples = sample(prior, args.samples, torch.Generator(device).manual_seed(0), num_inference_steps=50)
+    samples = unguided_samples(prior, args.samples, {"scheduler": "ddpm", "num_inference_steps": 50, "time_travel": 1},
+                               max_batch=256, seed=0, device=device)
     sample_s = time.perf_counter() - started
     save_image(samples[:64], args.grid, nrow=8)
     started = time.perf_counter()
-    report = quality_report(samples, heldout[: args.samples], load_classifier("results/models/resnet/weights.pt"), seed=0)
+    report = quality_report(samples, heldout[: args.samples], load_classifier("results/models/resnet/weights.pt"),
+                            two_sample={"seed": 0})
     report["c2st_seconds"] = round(time.perf_counter() - started, 1)
     report["sampling_images_per_s"] = round(args.samples / sample_s, 2)
     print(json.dumps(report))

@@ -97,7 +97,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     config = workflow_config(REPO, args.configfile)
     name = args.guide or next(iter(config["classifiers"]))
-    prior = load_prior("results/prior")
+    prior = load_prior("results/prior/weights.pt")
     guide = load_classifier(f"results/models/{name}/weights.pt")
     min_prob = config["filters"]["uncertainty_min_prob"]
     realism = config["realism"]

@@ -8,6 +8,7 @@ The last line printed is ``seconds=<wall time of the design, the observers and t
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -17,7 +18,9 @@ from varemotion.behavior.simulation import (
     sample_observers,
     simulate_trials,
 )
+from varemotion.config import workflow_config
 
+REPO = Path(__file__).resolve().parents[1]
 EMOTIONS = ("anger", "contempt", "disgust", "fear", "happy", "sadness", "surprise")
 N_SUBJECTS, N_TRIALS, N_STIMULI = 250, 500, 2000
 
@@ -27,11 +30,15 @@ def main() -> None:
     stimulus_ids = np.array([f"face{i:04d}" for i in range(N_STIMULI)])
     logits = rng.normal(0.0, 2.0, size=(N_STIMULI, len(EMOTIONS)))
     start = time.perf_counter()
-    settings = DesignSettings(N_SUBJECTS, N_TRIALS, min_ratings_per_stimulus=N_SUBJECTS * N_TRIALS // N_STIMULI)
+    config = workflow_config(REPO)
+    settings = DesignSettings(**{**config["behavior"]["design"], "n_participants": N_SUBJECTS,
+                                 "trials_per_participant": N_TRIALS, "catch_every": 0, "holdout_stimuli": 0.0,
+                                 "min_ratings_per_stimulus": N_SUBJECTS * N_TRIALS // N_STIMULI})
     design = design_trials(stimulus_ids, settings)
-    observers = sample_observers(N_SUBJECTS, ObserverPopulation(), EMOTIONS, seed=1)
+    population = ObserverPopulation(**config["behavior"]["observers"]["population"])
+    observers = sample_observers(N_SUBJECTS, population, EMOTIONS, seed=1)
     observers["subject_id"] = design["subject_id"].unique()
-    trials = simulate_trials(design, logits, stimulus_ids, EMOTIONS, observers, seed=2)
+    trials = simulate_trials(design, logits, stimulus_ids, EMOTIONS, observers, seed=2, population=population)
     seconds = time.perf_counter() - start
     print(f"trials={len(trials)} subjects={trials['subject_id'].nunique()}")
     print(f"seconds={seconds:.3f}")

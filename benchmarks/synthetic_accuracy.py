@@ -48,8 +48,8 @@ def main() -> None:
             arch=spec["arch"],
             kwargs=spec["kwargs"],
             train=train,
-            out_dir=Path(tmp) / "model",
-            metrics_path=Path(tmp) / "metrics.json",
+            outputs={"weights": Path(tmp) / "weights.pt", "config": Path(tmp) / "config.json",
+                     "metrics": Path(tmp) / "metrics.json"},
             progress=False,
         )
     for epoch in metrics["history"]:

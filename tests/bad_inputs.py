@@ -9,15 +9,23 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from test_data import FER2013_ROWS, FERPLUS_ROWS, make_fer2013, make_ferplus, make_imagefolder, make_split
-from test_workflow import write_config
+from helpers import (
+    FER2013_ROWS,
+    FERPLUS_ROWS,
+    RATING_EMOTIONS as EMOTIONS,
+    STIMULI,
+    TINY_RESNET,
+    make_fer2013,
+    make_ferplus,
+    make_imagefolder,
+    make_split,
+    save_classifier_in,
+    write_config,
+)
 from varemotion.data import save_splits
-from varemotion.models import Classifier, ClassifierConfig, save_classifier
+from varemotion.models import Classifier, ClassifierConfig
 
 SPLITS = ("train", "val", "test")
-EMOTIONS = ("neutral", "happiness", "sadness")
-STIMULI = ["uncertainty-a-00001", "uncertainty-a-00002", "controversial-a-b-00003"]
-TINY_RESNET = {"channels": [8, 16, 16, 16], "stem_width": 8}
 
 
 def config_file(settings: dict) -> Callable[[Path], None]:
@@ -104,7 +112,7 @@ class RunsCode:
 def frontend_from(saved: Classifier) -> Callable[[Path], None]:
     """A front-end folder whose config.json is a 3-emotion resnet10t but whose weights are `saved`'s."""
     def build(inputs: Path) -> None:
-        save_classifier(tiny_classifier(), inputs / "frontend")
+        save_classifier_in(tiny_classifier(), inputs / "frontend")
         torch.save(saved.state_dict(), inputs / "frontend" / "weights.pt")
         np.savez(inputs / "stimuli.npz", stimulus_ids=np.array(STIMULI), images=np.zeros((3, 8, 6), np.uint8))
     return build

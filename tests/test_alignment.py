@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
+from helpers import ALIGNMENT_EMOTIONS as EMOTIONS, alignment_classifier as tiny_classifier, trial_table
 from varemotion.alignment.evaluation import bias_recovery, entropy_tertiles, paired_test
 from varemotion.alignment.group import finetune_group
 from varemotion.alignment.individual import train_individual_models
@@ -20,27 +21,6 @@ from varemotion.alignment.models import load_individual_models, save_individual_
 from varemotion.alignment.training import FinetuneSettings
 from varemotion.alignment.trials import human_trials
 from varemotion.models.classifier import Classifier, ClassifierConfig
-
-EMOTIONS = ["anger", "happiness", "sadness"]
-
-
-def tiny_classifier(seed: int = 0) -> Classifier:
-    torch.manual_seed(seed)
-    config = ClassifierConfig(arch="resnet10t", emotions=EMOTIONS, image_size=[16, 16],
-                              kwargs={"channels": [8, 8, 8, 8], "stem_width": 4})
-    return Classifier(config)
-
-
-def trial_table(n_subjects=4, n_images=20, n_train=15, always=None, seed=0) -> pd.DataFrame:
-    """Every subject rates every image; ``always`` maps a subject to the one emotion they always answer."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for s in range(n_subjects):
-        subject = f"s{s}"
-        for i in range(n_images):
-            response = (always or {}).get(subject) or EMOTIONS[rng.integers(len(EMOTIONS))]
-            rows.append({"subject_id": subject, "stimulus_id": f"x{i}", "response": response, "is_train": i < n_train})
-    return pd.DataFrame(rows)
 
 
 @pytest.fixture(scope="module")

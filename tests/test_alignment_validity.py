@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 
-from test_alignment import EMOTIONS, tiny_classifier, trial_table
+from helpers import ALIGNMENT_EMOTIONS as EMOTIONS, alignment_classifier as tiny_classifier, trial_table
 from varemotion.alignment.holdout_evaluation import group_vs_base, holdout_accuracy, rho_change
 from varemotion.alignment.manipulation import answer, outcome_summary, pair_level, pair_table
 from varemotion.alignment.power import INDIVIDUAL_TEST, individual_vs_group

@@ -22,8 +22,16 @@ from bad_inputs import (CLICKS, EMOTIONS, GOOD_CLICKS, GOOD_TWOAFC, SPLITS, STIM
                         ferplus_with, frontend_from, imagefolder_with, people_files, split_with_label,
                         splits_and_weights, text_file, tiny_classifier, truncate, truncated_split)
 from conftest import REPO, snakemake
-from test_data import FERPLUS_ROWS, fer2013_row, make_ferplus, tree_hashes, vote_row
-from test_workflow import ferplus_data_job, write_config
+from helpers import (
+    FERPLUS_ROWS,
+    fer2013_row,
+    ferplus_data_job,
+    make_ferplus,
+    schema_defaults,
+    tree_hashes,
+    vote_row,
+    write_config,
+)
 from varemotion.behavior import ingest, write_trials
 from varemotion.behavior.frontend import frontend_logits, write_logits
 from varemotion.checkpoints import UnsafeCheckpointError
@@ -68,8 +76,9 @@ def train_job(inputs: Path, results: Path) -> None:
     """workflow/scripts/train_classifier.py, with the user's `classifiers.net.weights` when there is one."""
     weights = inputs / "weights.pt"
     fit_classifier({s: inputs / "splits" / f"{s}.npz" for s in SPLITS}, arch="resnet10t", kwargs=TINY_RESNET,
-                   out_dir=results / "models" / "net", metrics_path=results / "models" / "net" / "metrics.json",
-                   train={"epochs": 1, "batch_size": 4}, weights=weights if weights.exists() else None)
+                   outputs={key: results / "models" / "net" / f"{key}.{ext}"
+                            for key, ext in (("weights", "pt"), ("config", "json"), ("metrics", "json"))},
+                   train={**schema_defaults("train"), "epochs": 1, "batch_size": 4}, weights=weights if weights.exists() else None)
 
 
 def observer_logits_job(inputs: Path, results: Path) -> None:
@@ -89,9 +98,10 @@ def ratings_job(format: str) -> Callable[[Path, Path], None]:
 
 def people_job(inputs: Path, results: Path) -> None:
     """workflow/scripts/xai_people_data.py with xai.people.source: data."""
-    people = {"source": "data", "clicks": inputs / "clicks.csv", "twoafc": inputs / "twoafc.csv", "column_map": {}}
+    files = {"clicks": inputs / "clicks.csv", "twoafc": inputs / "twoafc.csv"}
     out = results / "xai" / "people"
-    run_people_data(inputs / "faces.npz", None, out / "clicks.csv", out / "twoafc.csv", people, {}, seed=0)
+    run_people_data(inputs / "faces.npz", None, {name: out / f"{name}.csv" for name in files}, {"column_map": {}},
+                    {}, seed=0, files=files)
 
 
 DATA_OUT = {source: tuple(f"data/{source}/{s}.npz" for s in SPLITS)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import POPULATION, from_schema
 from varemotion.behavior import DesignSettings, design_trials
 from varemotion.behavior.catch import select_catch_faces
 from varemotion.behavior.frontend import read_logits, write_logits
@@ -54,7 +55,8 @@ def study_inputs(n_stimuli=30, per_emotion=2):
     stimuli = [f"s{i:02d}" for i in range(n_stimuli)]
     catch = [f"catch-{e}-{k}" for e in EMOTIONS for k in range(per_emotion)]
     labels = [e for e in EMOTIONS for _ in range(per_emotion)]
-    settings = DesignSettings(n_participants=6, trials_per_participant=20, min_ratings_per_stimulus=3, catch_every=5)
+    settings = DesignSettings(n_participants=6, trials_per_participant=20, min_ratings_per_stimulus=3, catch_every=5,
+                              train_fraction=0.8, holdout_stimuli=0.0, seed=0)
     design = design_trials(stimuli, settings, catch_ids=catch, catch_labels=labels)
     stimulus_logits = rng.normal(0, 1, (n_stimuli, 3))
     catch_logits = 8.0 * np.eye(3)[[EMOTIONS.index(label) for label in labels]]
@@ -64,7 +66,7 @@ def study_inputs(n_stimuli=30, per_emotion=2):
 
 def test_simulated_study_splits_stimulus_and_catch_trials():
     design, logits = study_inputs()
-    population = ObserverPopulation()
+    population = from_schema(ObserverPopulation, *POPULATION)
     study = simulate_study(design, logits, population, seed=3)
     stimulus_rows = design[~design["is_catch"]].reset_index(drop=True)
     assert study.trials.columns.tolist() == TRIAL_COLUMNS
@@ -85,4 +87,4 @@ def test_simulated_study_splits_stimulus_and_catch_trials():
 def test_simulated_study_names_stimuli_without_logits():
     design, logits = study_inputs()
     with pytest.raises(ValueError, match="missing from stimulus_ids: 's0"):
-        simulate_study(design, logits.drop(index=["s00", "s01"]), ObserverPopulation(), seed=0)
+        simulate_study(design, logits.drop(index=["s00", "s01"]), from_schema(ObserverPopulation, *POPULATION), seed=0)

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conftest import REPO
-from test_ingest import EMOTIONS, S1, S2, STIMULI, VOTES_HEADER, assert_message, error_of, write
+from helpers import RATING_EMOTIONS as EMOTIONS, S1, S2, STIMULI, VOTES_HEADER, assert_message, error_of, write
 from varemotion.behavior import TRIAL_COLUMNS, read_trial_table, read_vote_counts, validate_trials, write_trials
 from varemotion.behavior.weights import WEIGHT_COLUMN
 from varemotion.data import DataError

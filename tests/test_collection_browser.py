@@ -13,8 +13,20 @@ import time
 import pandas as pd
 import pytest
 
-from collection_helpers import EMOTIONS, STIMULI, Server, export_study
-from test_experiment import CHROMEDRIVER, CHROMIUM, parse_timeline, start_browser
+from collection_helpers import (
+    CHROMEDRIVER,
+    CHROMIUM,
+    EMOTIONS,
+    STIMULI,
+    Server,
+    answer,
+    begin,
+    export_study,
+    needs_npm,
+    parse_timeline,
+    start_browser,
+    wait_until,
+)
 from varemotion.behavior import read_jspsych
 from varemotion.collection.export import export_trials
 from varemotion.collection.store import read_snapshot
@@ -22,8 +34,6 @@ from varemotion.collection.store import read_snapshot
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
-    from test_experiment import needs_npm
-
     needs_npm()
     for program in (CHROMIUM, CHROMEDRIVER):
         if not program.is_file():
@@ -39,48 +49,6 @@ def design_trials(study, subject):
 
 def stored(database) -> pd.DataFrame:
     return read_snapshot(database).trials if database.exists() else pd.DataFrame(columns=["trial_index"])
-
-
-def wait_until(condition, timeout: float = 30.0, what: str = "the condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what} did not come true in {timeout} s")
-
-
-def begin(driver, url: str, label: str):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    driver.get(url)
-    button = WebDriverWait(driver, 20, poll_frequency=0.02).until(
-        ec.element_to_be_clickable((By.CSS_SELECTOR, "#jspsych-html-button-response-btngroup button")))
-    assert button.text == label
-    button.click()
-
-
-def answer(driver, trials, rng, after_each=None) -> list[int]:
-    """Click a random button on each of ``trials`` (checking its face); the buttons clicked."""
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    wait = WebDriverWait(driver, 20, poll_frequency=0.02)
-    clicked = []
-    for trial in trials:
-        face = wait.until(ec.presence_of_element_located((By.ID, "jspsych-image-button-response-stimulus")))
-        assert face.get_attribute("src").endswith("/" + trial["image"])
-        buttons = driver.find_elements(By.CSS_SELECTOR, "#jspsych-image-button-response-btngroup button")
-        clicked.append(rng.randrange(len(buttons)))
-        buttons[clicked[-1]].click()
-        wait.until(ec.staleness_of(face))
-        if after_each is not None:
-            after_each(len(clicked))
-    return clicked
 
 
 def expected_rows(subject, trials, clicked) -> pd.DataFrame:

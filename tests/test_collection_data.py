@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from collection_helpers import EMOTIONS, STIMULI, Server, manifest
+from collection_helpers import EMOTIONS, STIMULI, Server, manifest, small_design
 from conftest import snakemake
-from test_experiment import small_design
 from varemotion.behavior.holdout import HOLDOUT_COLUMNS, write_holdout
 from varemotion.behavior.ratings import read_ratings
 from varemotion.behavior.sqlite import read_sqlite
@@ -25,7 +24,7 @@ from varemotion.experiment.jspsych_export import timeline_data, timeline_script
 
 @pytest.fixture
 def study(tmp_path) -> Study:
-    """The design of test_experiment.small_design(), as the server reads it (no page files needed)."""
+    """The design of small_design(), as the server reads it (no page files needed)."""
     folder = tmp_path / "experiment" / "jspsych"
     folder.mkdir(parents=True)
     (folder / "timeline.js").write_text(timeline_script(timeline_data(small_design(), EMOTIONS)))

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
 
+from helpers import (
+    FER2013_ROWS,
+    FERPLUS_HEADER,
+    FERPLUS_ROWS,
+    fer2013_row,
+    grey_of,
+    make_fer2013,
+    make_ferplus,
+    make_imagefolder,
+    make_split,
+    tree_hashes,
+)
 from varemotion.data import (
     DataError,
-    Split,
     load_fer2013_csv,
     load_ferplus,
     load_imagefolder,
@@ -21,57 +30,6 @@ from varemotion.data import (
     save_splits,
 )
 from varemotion.emotions import BASIC_EMOTIONS, KNOWN_EMOTIONS
-
-FERPLUS_HEADER = "Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF"
-FOLDERS = {"Training": "FER2013Train", "PublicTest": "FER2013Valid", "PrivateTest": "FER2013Test"}
-
-
-def tree_hashes(root: Path) -> dict[str, str]:
-    """sha256 of every file under root, to prove loaders leave the user's files alone."""
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-def write_png(path: Path, value: int, size=(48, 48), mode="L") -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    colour = value if mode == "L" else (value, 255 - value, value // 2)
-    Image.new(mode, size, colour).save(path)
-
-
-def vote_row(usage, name, **votes) -> str:
-    counts = [votes.get(c, 0) for c in FERPLUS_HEADER.split(",")[2:]]
-    return ",".join([usage, name] + [str(v) for v in counts])
-
-
-# Each named face gets its own grey level, so an image can be traced back to its name.
-FERPLUS_ROWS = [
-    vote_row("PrivateTest", "fer0000009.png", sadness=10),
-    vote_row("Training", "fer0000001.png", happiness=7, neutral=3),
-    vote_row("Training", "", NF=10),                                   # no image: dropped
-    vote_row("PublicTest", "fer0000005.png", surprise=6, fear=4),
-    vote_row("Training", "fer0000000.png", neutral=4, sadness=4, anger=2),  # tie → neutral
-    vote_row("Training", "fer0000002.png", NF=6, neutral=4),           # not a face: dropped
-    vote_row("Training", "fer0000003.png", anger=5, disgust=5),         # duplicated name: dropped
-    vote_row("Training", "fer0000003.png", anger=9, unknown=1),
-    vote_row("Training", "fer0000004.png", contempt=8, unknown=2),     # no chosen votes: dropped
-    vote_row("PublicTest", "fer0000006.png", fear=3, unknown=7),
-    vote_row("PrivateTest", "fer0000008.png", disgust=9, anger=1),
-    vote_row("Training", "fer0000007.png", anger=10),
-]
-
-
-def grey_of(name: str) -> int:
-    return 20 * int(name[3:10]) + 10
-
-
-def make_ferplus(root: Path, rows=FERPLUS_ROWS, header=FERPLUS_HEADER) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "fer2013new.csv").write_text("\n".join([header] + rows) + "\n")
-    for row in rows:
-        usage, name = row.split(",")[:2]
-        if name:
-            write_png(root / FOLDERS[usage] / name, grey_of(name))
-    return root
 
 
 @pytest.fixture
@@ -172,19 +130,6 @@ def _ferplus_with(root: Path, rows) -> Path:
 
 # ---------------------------------------------------------------- fer2013.csv
 
-def fer2013_row(code, usage, value=100, count=48 * 48) -> str:
-    return f"{code},{' '.join([str(value)] * count)},{usage}"
-
-
-FER2013_ROWS = [fer2013_row(3, "Training", 10), fer2013_row(0, "Training", 20), fer2013_row(1, "Training", 30),
-                fer2013_row(6, "PublicTest", 40), fer2013_row(4, "PublicTest", 50),
-                fer2013_row(5, "PrivateTest", 60), fer2013_row(2, "PrivateTest", 70)]
-
-
-def make_fer2013(path: Path, rows=FER2013_ROWS, header="emotion,pixels,Usage") -> Path:
-    path.write_text("\n".join([header] + rows) + "\n")
-    return path
-
 
 def test_fer2013_csv_happy_path(tmp_path):
     path = make_fer2013(tmp_path / "fer2013.csv")
@@ -241,13 +186,6 @@ def test_fer2013_csv_bad_files(tmp_path):
 
 # ---------------------------------------------------------------- image folders
 
-def make_imagefolder(root: Path, folders=("Happy", "sad", "ANGRY", "neutral"), per_class=10, size=(60, 40)):
-    for k, folder in enumerate(folders):
-        for i in range(per_class):
-            suffix = (".png", ".jpg", ".bmp")[i % 3]
-            write_png(root / folder / f"img{i:02d}{suffix}", 50 * k + i, size=size, mode="RGB")
-    return root
-
 
 def test_imagefolder_flat_layout(tmp_path):
     root = make_imagefolder(tmp_path / "faces")
@@ -303,19 +241,6 @@ def test_imagefolder_bad_inputs(tmp_path):
 
 
 # ---------------------------------------------------------------- split format
-
-def make_split(n=5, k=3, rgb=False, seed=0) -> Split:
-    rng = np.random.default_rng(seed)
-    shape = (n, 8, 6, 3) if rgb else (n, 8, 6)
-    soft = rng.random((n, k)).astype(np.float32)
-    return Split(
-        images=rng.integers(0, 256, shape, dtype=np.uint8),
-        labels=rng.integers(0, k, n),
-        ids=[f"s{seed}-{i}" for i in range(n)],
-        emotions=BASIC_EMOTIONS[:k],
-        soft_labels=soft / soft.sum(axis=1, keepdims=True),
-        extras={"au": rng.random((n, 4)).astype(np.float32), "au_names": np.array(["AU1", "AU2", "AU4", "AU6"])},
-    )
 
 
 def test_split_round_trip_preserves_every_array(tmp_path):

@@ -26,6 +26,7 @@ def settings(**changes) -> DesignSettings:
         "min_ratings_per_stimulus": 3,
         "catch_every": 10,
         "train_fraction": 0.7,
+        "holdout_stimuli": 0.0,
         "seed": 1,
     }
     values.update(changes)
@@ -170,6 +171,7 @@ def test_realistic_size_is_balanced_without_repeats():
         min_ratings_per_stimulus=5,
         catch_every=25,
         train_fraction=0.8,
+        holdout_stimuli=0.0,
         seed=3,
     )
     design = design_trials(stimuli(20_000), chosen, CATCH_IDS, CATCH_LABELS)

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from conftest import REPO, snakemake
-from test_workflow import TINY_CONFIG, write_config
+from helpers import TINY_CONFIG, write_config
 
 # What a run of the study writes that a second run must reproduce.
 TARGETS = [

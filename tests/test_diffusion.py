@@ -7,33 +7,10 @@ import pytest
 import torch
 from torch import nn
 
-from varemotion.diffusion import Prior, build_prior, load_prior, sample, save_prior
-from varemotion.diffusion.quality import quality_report
+from helpers import PRIOR_SHAPE as SHAPE, TINY_TRAIN, blobs, from_schema, save_prior_in, tiny_prior
+from varemotion.diffusion import Prior, load_prior
+from varemotion.sampling.quality import quality_report, unguided_samples
 from varemotion.diffusion.training import PriorTrainConfig, denoising_loss, train_prior
-
-SHAPE = (1, 16, 16)
-TINY = {
-    "pixel": {"block_out_channels": [8, 16], "norm_num_groups": 4},
-    "latent": {"ae_block_out_channels": [8, 8], "latent_channels": 2, "block_out_channels": [8, 16],
-               "norm_num_groups": 4},
-}
-TINY_TRAIN = {"steps": 4, "batch_size": 8, "ae_steps": 3, "ae_batch_size": 8, "warmup_steps": 1, "checkpoint_every": 2,
-              "seed": 3}
-
-
-def tiny_prior(kind: str, seed: int = 0):
-    torch.manual_seed(seed)
-    return build_prior(kind, SHAPE, **TINY[kind])
-
-
-def blobs(n: int, seed: int) -> torch.Tensor:
-    """Grey images with one bright Gaussian blob at a random place: a simple image distribution."""
-    generator = torch.Generator().manual_seed(seed)
-    centre = 4 + 8 * torch.rand(n, 2, 1, 1, generator=generator)
-    grid = torch.arange(16.0)
-    d2 = (grid.view(1, 16, 1) - centre[:, 0]) ** 2 + (grid.view(1, 1, 16) - centre[:, 1]) ** 2
-    images = 0.2 + 0.6 * torch.exp(-d2 / 8) + 0.03 * torch.randn(n, 16, 16, generator=generator)
-    return images.clamp(0, 1).unsqueeze(1)
 
 
 @pytest.mark.parametrize("kind", ["pixel", "latent"])
@@ -61,14 +38,12 @@ def test_save_and_load_round_trip(kind, tmp_path):
     prior = tiny_prior(kind).eval()
     if kind == "latent":
         prior.latent_scale.fill_(0.7)  # a buffer set by training must survive the round trip
-    save_prior(prior, tmp_path)
-    loaded = load_prior(tmp_path)
+    loaded = load_prior(save_prior_in(prior, tmp_path))
     assert type(loaded) is type(prior)
     x = torch.randn(2, *prior.sample_shape)
     assert torch.equal(prior.denoise(x, torch.tensor(10)), loaded.denoise(x, torch.tensor(10)))
     assert torch.equal(prior.decode(x), loaded.decode(x))
-    a = sample(prior, 3, torch.Generator().manual_seed(1), num_inference_steps=3)
-    b = sample(loaded, 3, torch.Generator().manual_seed(1), num_inference_steps=3)
+    a, b = (unguided_samples(p, 3, {"num_inference_steps": 3, "time_travel": 1}, 2, seed=1) for p in (prior, loaded))
     assert a.shape == (3, *SHAPE) and torch.equal(a, b)
 
 
@@ -77,7 +52,7 @@ def test_resumed_training_ends_with_the_same_weights(kind, tmp_path, monkeypatch
     from varemotion.diffusion import training
 
     images = blobs(24, seed=0)
-    config = PriorTrainConfig(**TINY_TRAIN)
+    config = from_schema(PriorTrainConfig, "prior", "train", **TINY_TRAIN)
     cpu = torch.device("cpu")
     straight = tiny_prior(kind)
     train_prior(straight, images, config, cpu, progress=False)
@@ -113,7 +88,7 @@ def test_a_few_steps_lower_the_denoising_loss():
             return denoising_loss(prior, prior.encode(images), torch.Generator().manual_seed(0)).item()
 
     before = loss()
-    config = PriorTrainConfig(steps=40, batch_size=32, lr=3e-3, warmup_steps=1, ema_decay=0.0, min_snr=False)
+    config = from_schema(PriorTrainConfig, "prior", "train", steps=40, batch_size=32, lr=3e-3, warmup_steps=1, ema_decay=0.0, min_snr=False)
     train_prior(prior, images, config, torch.device("cpu"), progress=False)
     assert loss() < 0.8 * before
 
@@ -127,7 +102,7 @@ def test_autoencoder_stage_learns_to_reconstruct():
             return (prior.decode(prior.encode(images)) - images).abs().mean().item()
 
     before = error()
-    config = PriorTrainConfig(ae_steps=40, ae_batch_size=32, ae_lr=3e-3, steps=1, batch_size=8, warmup_steps=1)
+    config = from_schema(PriorTrainConfig, "prior", "train", ae_steps=40, ae_batch_size=32, ae_lr=3e-3, steps=1, batch_size=8, warmup_steps=1)
     train_prior(prior, images, config, torch.device("cpu"), progress=False)
     assert prior.latent_scale.item() != 1.0
     assert error() < 0.7 * before
@@ -137,11 +112,11 @@ def test_quality_report_tells_constant_images_from_real_ones():
     classifier = nn.Sequential(nn.Flatten(), nn.Linear(16 * 16, 3))
     real, same, heldout = blobs(300, seed=4), blobs(300, seed=5), blobs(300, seed=6)
     fast = {"folds": 3, "steps": 60}
-    alike = quality_report(same, heldout, classifier, seed=0, two_sample=fast)
+    alike = quality_report(same, heldout, classifier, two_sample={**fast, "seed": 0})
     assert alike["n_samples"] == alike["n_real"] == 300
     assert 1 / 3 <= alike["mean_max_probability"] <= 1
     assert 0.35 <= alike["two_sample_accuracy"] <= 0.65
-    constant = quality_report(torch.full_like(real, 0.3), heldout, classifier, seed=0, two_sample=fast)
+    constant = quality_report(torch.full_like(real, 0.3), heldout, classifier, two_sample={**fast, "seed": 0})
     assert constant["two_sample_accuracy"] >= 0.95
 
 
@@ -151,8 +126,8 @@ def test_quality_report_measures_how_far_the_class_shares_are_from_the_data():
         classifier[1].weight.zero_()
         classifier[1].bias.copy_(torch.tensor([5.0, 0.0, 0.0]))  # every sample is class 0
     labels = np.repeat([0, 1, 2], 100)  # the data: a third each
-    report = quality_report(blobs(30, seed=7), blobs(30, seed=8), classifier, real_labels=labels, seed=0,
-                            two_sample={"folds": 2, "steps": 5})
+    report = quality_report(blobs(30, seed=7), blobs(30, seed=8), classifier, real_labels=labels,
+                            two_sample={"folds": 2, "steps": 5, "seed": 0})
     assert report["predicted_class_fraction"] == [1.0, 0.0, 0.0]
     assert report["data_class_fraction"] == pytest.approx([1 / 3] * 3)
     assert report["class_share_distance"] == pytest.approx(2 / 3)

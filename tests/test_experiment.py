@@ -11,11 +11,22 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from PIL import Image
 
+from collection_helpers import (
+    CATCH,
+    CHROMEDRIVER,
+    CHROMIUM,
+    EMOTIONS,
+    PACKAGE_DIR,
+    STIMULI,
+    make_images,
+    needs_npm,
+    parse_timeline,
+    small_design,
+    start_browser,
+)
 from varemotion.atomic import replace_directory
-from varemotion.behavior import DesignSettings, design_trials, read_jspsych
-from varemotion.emotions import BASIC_EMOTIONS
+from varemotion.behavior import read_jspsych
 from varemotion.experiment import (
     CONDITION_COLUMNS,
     build_jspsych_experiment,
@@ -27,11 +38,6 @@ from varemotion.experiment import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGE_DIR = REPO / "resources" / "jspsych"
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-EMOTIONS = list(BASIC_EMOTIONS)
-STIMULI = [f"S{i:02d}" for i in range(12)]
-CATCH = {"C1": "happiness", "C2": "anger"}
 #: The exported experiment offers both non-emotion answers after the emotion buttons.
 OTHERS = ["unclear", "not_a_face"]
 ANSWERS = EMOTIONS + OTHERS
@@ -41,29 +47,6 @@ def get_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
-
-
-def small_design() -> pd.DataFrame:
-    """2 participants × (10 stimulus trials + 2 catch trials)."""
-    settings = DesignSettings(n_participants=2, trials_per_participant=10, min_ratings_per_stimulus=1,
-                              catch_every=5, train_fraction=0.8, seed=3)
-    return design_trials(STIMULI, settings, catch_ids=list(CATCH), catch_labels=CATCH)
-
-
-def make_images(folder: Path) -> dict[str, Path]:
-    """One small PNG of a distinct colour per stimulus and catch id."""
-    folder.mkdir(parents=True, exist_ok=True)
-    images = {}
-    for n, face in enumerate(STIMULI + list(CATCH)):
-        path = folder / f"{face}.png"
-        Image.new("RGB", (24, 24), (20 * n % 256, 90, 255 - 15 * n)).save(path)
-        images[face] = path
-    return images
-
-
-def needs_npm() -> None:
-    if shutil.which("npm") is None:
-        pytest.skip("npm is not installed: the jsPsych experiment installs jsPsych with npm ci")
 
 
 @pytest.fixture(scope="module")
@@ -171,12 +154,6 @@ def test_psychopy_conditions_follow_the_design(tmp_path):
                                        "label": [e.upper() for e in EMOTIONS]}
 
 
-def parse_timeline(text: str) -> dict:
-    prefix = "window.VAREMOTION_DESIGN = "
-    assert text.startswith(prefix) and text.rstrip().endswith(";")
-    return json.loads(text[len(prefix):].rstrip().rstrip(";"))
-
-
 def check_timeline(data: dict, design: pd.DataFrame) -> None:
     assert data["emotions"] == EMOTIONS
     assert data["button_labels"] == [e.capitalize() for e in EMOTIONS]
@@ -227,24 +204,6 @@ def test_export_layout_and_timeline_file(exported):
 
 
 # --- the browser round trip ----------------------------------------------------------------------
-
-def start_browser(tmp_path: Path, downloads: Path):
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'chromium-profile'}"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                              "download.prompt_for_download": False})
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER), log_output=os.devnull),
-                              options=options)
-    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
-    return driver
 
 
 def requested_urls(driver) -> list[str]:

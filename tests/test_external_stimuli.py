@@ -10,12 +10,12 @@ import pytest
 import torch
 from PIL import Image
 
-from test_data import tree_hashes
+from helpers import save_classifier_in, tree_hashes
 from varemotion.data import DataError, load_imagefolder
 from varemotion.data.images import read_image
 from varemotion.external import run_external_stimulus_set
 from varemotion.manifest import manifest_columns
-from varemotion.models import Classifier, ClassifierConfig, save_classifier
+from varemotion.models import Classifier, ClassifierConfig
 from varemotion.stats.images import per_image_table
 from varemotion.stimuli import read_manifest, read_stimulus_images
 
@@ -36,8 +36,7 @@ def classifiers(folder: Path) -> dict[str, str]:
                                ("csp", "cs3darknet_focus_s", {})):
         torch.manual_seed(0)
         model = Classifier(ClassifierConfig(arch=arch, emotions=EMOTIONS, image_size=[SIZE, SIZE], kwargs=kwargs))
-        save_classifier(model, folder / name)
-        paths[name] = str(folder / name / "weights.pt")
+        paths[name] = str(save_classifier_in(model, folder / name))
     return paths
 
 

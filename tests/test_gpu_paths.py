@@ -11,8 +11,7 @@ import contextlib
 import pytest
 import torch
 
-from test_diffusion import TINY_TRAIN, blobs, tiny_prior
-from test_models import bright_dark_data, tiny_classifier
+from helpers import TINY_TRAIN, blobs, bright_dark_data, from_schema, tiny_classifier, tiny_prior
 from varemotion.device import mixed_precision, select_device
 from varemotion.diffusion.training import PriorTrainConfig, train_prior
 from varemotion.models.training import TrainConfig, train_classifier
@@ -49,7 +48,7 @@ def test_prior_training_runs_under_bf16_autocast_with_float32_weights(kind, monk
     monkeypatch.setattr(training, "mixed_precision", cpu_bf16)
     prior = tiny_prior(kind)
     before = {name: p.detach().clone() for name, p in prior.named_parameters()}
-    history = train_prior(prior, blobs(24, seed=0), PriorTrainConfig(**TINY_TRAIN), torch.device("cpu"), progress=False)
+    history = train_prior(prior, blobs(24, seed=0), from_schema(PriorTrainConfig, "prior", "train", **TINY_TRAIN), torch.device("cpu"), progress=False)
     assert all(torch.isfinite(torch.tensor(row["loss"])) for row in history)
     assert all(p.dtype == torch.float32 for p in prior.parameters())
     assert any(not torch.equal(before[name], p) for name, p in prior.named_parameters())
@@ -60,7 +59,7 @@ def test_classifier_training_runs_under_bf16_autocast_and_still_learns(monkeypat
 
     monkeypatch.setattr(training, "mixed_precision", cpu_bf16)
     classifier, data = tiny_classifier(), bright_dark_data()
-    config = TrainConfig(epochs=6, batch_size=32, lr=5e-3, augment=False, warmup_epochs=0)
+    config = from_schema(TrainConfig, "train", epochs=6, batch_size=32, lr=5e-3, augment=False, warmup_epochs=0)
     history = train_classifier(classifier, data, config, torch.device("cpu"), progress=False)
     assert history[-1]["loss"] < history[0]["loss"]
     assert all(p.dtype == torch.float32 for p in classifier.parameters())
@@ -70,10 +69,10 @@ def test_classifier_training_runs_under_bf16_autocast_and_still_learns(monkeypat
 def test_prior_and_classifier_train_on_cuda_and_come_back_as_float32():
     cuda = select_device(1)
     prior = tiny_prior("latent")
-    train_prior(prior, blobs(24, seed=0), PriorTrainConfig(**TINY_TRAIN), cuda, progress=False)
+    train_prior(prior, blobs(24, seed=0), from_schema(PriorTrainConfig, "prior", "train", **TINY_TRAIN), cuda, progress=False)
     assert all(p.device.type == "cuda" and p.dtype == torch.float32 for p in prior.parameters())
     classifier, data = tiny_classifier(), bright_dark_data()
-    history = train_classifier(classifier, data, TrainConfig(epochs=3, batch_size=32, augment=False), cuda, progress=False)
+    history = train_classifier(classifier, data, from_schema(TrainConfig, "train", epochs=3, batch_size=32, augment=False), cuda, progress=False)
     assert history[-1]["loss"] < history[0]["loss"]
 
 

@@ -42,7 +42,7 @@ def test_no_participant_trains_on_a_held_out_stimulus():
     table = manifest()
     held = set(holdout_stimuli(table, 0.2, seed=0)["stimulus_id"])
     settings = DesignSettings(n_participants=12, trials_per_participant=40, min_ratings_per_stimulus=8,
-                              holdout_stimuli=0.2)
+                              holdout_stimuli=0.2, catch_every=0, train_fraction=0.8, seed=0)
     design = design_trials(table["stimulus_id"], settings, holdout=held)
     on_held = design["stimulus_id"].isin(held)
     assert on_held.any() and not design.loc[on_held, "is_train"].any()
@@ -52,7 +52,8 @@ def test_no_participant_trains_on_a_held_out_stimulus():
 
 def test_without_held_out_stimuli_the_design_is_unchanged():
     ids = manifest()["stimulus_id"]
-    settings = DesignSettings(n_participants=12, trials_per_participant=40, min_ratings_per_stimulus=8)
+    settings = DesignSettings(n_participants=12, trials_per_participant=40, min_ratings_per_stimulus=8, catch_every=0,
+                              train_fraction=0.8, holdout_stimuli=0.0, seed=0)
     design = design_trials(ids, settings)
     assert (design.groupby("subject_id")["is_train"].sum() == 32).all()
     pd.testing.assert_frame_equal(design, design_trials(ids, settings, holdout=()))

@@ -16,51 +16,18 @@ from varemotion.behavior import (
     read_trial_table,
     read_vote_counts,
 )
+from helpers import RATING_EMOTIONS as EMOTIONS, S1, S2, S3, STIMULI, VOTES_HEADER, assert_message, error_of, jspsych_records, write
 from varemotion.data import DataError
 
-EMOTIONS = ("neutral", "happiness", "sadness")
-STIMULI = ["uncertainty-a-00001", "uncertainty-a-00002", "controversial-a-b-00003"]
-S1, S2, S3 = STIMULI
 HEADER = "subject_id,stimulus_id,response,rt_ms"
-VOTES_HEADER = "stimulus_id,neutral,happiness,sadness,contempt,NF"
-
-
-def write(directory: Path, name: str, content: str | bytes) -> Path:
-    path = directory / name
-    path.write_bytes(content.encode() if isinstance(content, str) else content)
-    return path
 
 
 def table_file(directory: Path, *rows: str, name="trials.csv", header=HEADER) -> Path:
     return write(directory, name, "\n".join([header, *rows]) + "\n")
 
 
-def error_of(read, *args, **kwargs) -> DataError:
-    with pytest.raises(DataError) as info:
-        read(*args, EMOTIONS, STIMULI, **kwargs)
-    print(info.value)  # shown with -s: the message a user sees
-    return info.value
-
-
-def assert_message(error: DataError, *parts: str) -> None:
-    message = str(error)
-    for part in parts:
-        assert part in message, f"{part!r} not in {message!r}"
-
-
 def hashes(directory: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.iterdir()) if p.is_file()}
-
-
-def jspsych_records(subject="p1"):
-    """What jsPsych.data.get().json() keeps for an instruction screen and three button trials."""
-    base = {"trial_type": "html-button-response", "subject_id": subject}
-    return [
-        {"trial_type": "instructions", "subject_id": subject, "rt": 3012, "trial_index": 0},
-        base | {"stimulus_id": S1, "response": 1, "rt": 532.7, "is_train": True, "trial_index": 1},
-        base | {"stimulus_id": S2, "response": 2, "rt": 811, "is_train": True, "trial_index": 2},
-        base | {"stimulus_id": S3, "response": 0, "rt": 640.2, "is_train": False, "trial_index": 3},
-    ]
 
 
 # --- trial tables -------------------------------------------------------------------------------

@@ -6,7 +6,18 @@ import json
 
 import pytest
 
-from test_ingest import EMOTIONS, S1, S2, S3, STIMULI, VOTES_HEADER, assert_message, error_of, jspsych_records, write
+from helpers import (
+    RATING_EMOTIONS as EMOTIONS,
+    S1,
+    S2,
+    S3,
+    STIMULI,
+    VOTES_HEADER,
+    assert_message,
+    error_of,
+    jspsych_records,
+    write,
+)
 from varemotion.behavior import read_jspsych, read_vote_counts
 
 

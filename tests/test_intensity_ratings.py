@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from test_data import tree_hashes
+from helpers import tree_hashes
 from varemotion.behavior import ingest, read_trial_table, write_trials
 from varemotion.behavior.ingest import TrainRule
 from varemotion.behavior.intensity import IntensityRule

@@ -19,7 +19,7 @@ import pytest
 import torch
 
 from conftest import REPO, snakemake
-from test_workflow import LATENT_TINY_PRIOR, TINY_CONFIG, write_config
+from helpers import LATENT_TINY_PRIOR, TINY_CONFIG, write_config
 from varemotion.locks import record_lock_holder, release_stale_lock
 
 

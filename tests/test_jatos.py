@@ -14,9 +14,20 @@ import zipfile
 import pandas as pd
 import pytest
 
-from collection_helpers import COMPLETION, EMOTIONS, STIMULI, export_study, free_port
-from test_collection_browser import answer, begin, wait_until
-from test_experiment import CHROMEDRIVER, CHROMIUM, needs_npm, start_browser
+from collection_helpers import (
+    CHROMEDRIVER,
+    CHROMIUM,
+    COMPLETION,
+    EMOTIONS,
+    STIMULI,
+    answer,
+    begin,
+    export_study,
+    free_port,
+    needs_npm,
+    start_browser,
+    wait_until,
+)
 from varemotion.behavior import read_jatos
 from varemotion.behavior.ratings import read_ratings
 from varemotion.data import DataError

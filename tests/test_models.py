@@ -10,13 +10,21 @@ import numpy as np
 import pytest
 import torch
 
+from helpers import (
+    MODEL_EMOTIONS as EMOTIONS,
+    TINY_RESNET,
+    bright_dark_data,
+    from_schema,
+    save_classifier_in,
+    schema_defaults,
+    tiny_classifier,
+)
 from varemotion.checkpoints import UnsafeCheckpointError, load_state_dict
 from varemotion.data import Split, save_splits
 from varemotion.models import (
     Classifier,
     ClassifierConfig,
     TrainConfig,
-    TrainingData,
     classification_metrics,
     fit_classifier,
     load_classifier,
@@ -25,25 +33,6 @@ from varemotion.models import (
     train_classifier,
 )
 from varemotion.models.augment import augment_batch
-
-EMOTIONS = ["neutral", "happiness", "sadness"]
-TINY_RESNET = {"channels": [8, 16, 16, 16], "stem_width": 8}
-
-
-def tiny_classifier(seed: int = 0, arch: str = "resnet10t") -> Classifier:
-    torch.manual_seed(seed)
-    config = ClassifierConfig(arch=arch, emotions=EMOTIONS, image_size=[24, 24], kwargs=TINY_RESNET)
-    return Classifier(config)
-
-
-def bright_dark_data(n: int = 96, seed: int = 0) -> TrainingData:
-    """Class k has a bright band in the k-th third of the image: learnable in a few steps."""
-    generator = torch.Generator().manual_seed(seed)
-    labels = torch.arange(n) % 3
-    images = 0.2 + 0.05 * torch.randn(n, 1, 24, 24, generator=generator)
-    for k in range(3):
-        images[labels == k, :, :, 8 * k : 8 * k + 8] += 0.6
-    return TrainingData(images=images.clamp(0, 1), labels=labels)
 
 
 def test_classifier_normalises_inputs_in_unit_range():
@@ -54,6 +43,33 @@ def test_classifier_normalises_inputs_in_unit_range():
     assert classifier(images).shape == (4, len(EMOTIONS))
 
 
+def test_forward_is_head_of_features_as_in_timm():
+    classifier = tiny_classifier().eval()
+    images = torch.rand(4, 1, 24, 24)
+    features = classifier.forward_features(images)
+    assert torch.equal(features, classifier.net.forward_features((images - 0.5) / 0.25))
+    assert torch.equal(classifier.forward_head(features), classifier(images))
+    assert classifier.get_classifier() is classifier.net.get_classifier() and classifier.feature_format == "NCHW"
+    head_weights = dict(classifier.head().named_parameters())
+    assert head_weights.keys() <= dict(classifier.named_parameters()).keys()
+    assert torch.equal(classifier.head()(features), classifier(images))
+
+
+def test_the_classifier_adapts_size_and_channels_differentiably():
+    classifier = tiny_classifier().eval()
+    rgb = torch.rand(2, 3, 40, 40, requires_grad=True)
+    grey = torch.nn.functional.interpolate(rgb.detach().mean(dim=1, keepdim=True), size=(24, 24), mode="bilinear",
+                                           align_corners=False)
+    assert torch.allclose(classifier(rgb), classifier(grey), atol=1e-6)
+    classifier(rgb).sum().backward()
+    assert rgb.grad is not None and rgb.grad.abs().sum() > 0
+    colour = tiny_classifier().eval()
+    colour.config.in_chans = 3
+    assert colour.adapt(torch.rand(2, 1, 24, 24)).shape == (2, 3, 24, 24)
+    with pytest.raises(ValueError, match="2-channel images to a 3-channel classifier"):
+        colour.adapt(torch.rand(1, 2, 24, 24))
+
+
 def test_unknown_architecture_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown timm architecture 'resnet_does_not_exist'"):
         Classifier(ClassifierConfig(arch="resnet_does_not_exist", emotions=EMOTIONS))
@@ -62,7 +78,7 @@ def test_unknown_architecture_is_a_clear_error():
 def test_training_learns_a_separable_task():
     classifier = tiny_classifier()
     data = bright_dark_data()
-    config = TrainConfig(epochs=6, batch_size=32, lr=5e-3, augment=False, warmup_epochs=0)
+    config = from_schema(TrainConfig, "train", epochs=6, batch_size=32, lr=5e-3, augment=False, warmup_epochs=0)
     history = train_classifier(classifier, data, config, torch.device("cpu"), progress=False)
     assert history[-1]["loss"] < history[0]["loss"]
     classifier.eval()
@@ -74,9 +90,9 @@ def test_training_learns_a_separable_task():
 def test_soft_labels_need_vote_distributions():
     data = bright_dark_data()
     with pytest.raises(ValueError, match="soft_labels"):
-        train_classifier(tiny_classifier(), data, TrainConfig(labels="soft", epochs=1), torch.device("cpu"))
+        train_classifier(tiny_classifier(), data, from_schema(TrainConfig, "train", labels="soft", epochs=1), torch.device("cpu"))
     data.soft_labels = torch.nn.functional.one_hot(data.labels, 3).float() * 0.8 + 0.2 / 3
-    history = train_classifier(tiny_classifier(), data, TrainConfig(labels="soft", epochs=1), torch.device("cpu"), progress=False)
+    history = train_classifier(tiny_classifier(), data, from_schema(TrainConfig, "train", labels="soft", epochs=1), torch.device("cpu"), progress=False)
     assert np.isfinite(history[0]["loss"])
 
 
@@ -84,7 +100,7 @@ def test_resumed_training_ends_with_the_same_weights(tmp_path, monkeypatch):
     import varemotion.models.training as training
 
     data = bright_dark_data()
-    config = TrainConfig(epochs=3, batch_size=32, lr=3e-3, seed=7)
+    config = from_schema(TrainConfig, "train", epochs=3, batch_size=32, lr=3e-3, seed=7)
     cpu = torch.device("cpu")
     straight = tiny_classifier()
     train_classifier(straight, data, config, cpu, progress=False)
@@ -115,14 +131,14 @@ def test_checkpoint_of_another_config_is_ignored(tmp_path):
     data = bright_dark_data()
     cpu = torch.device("cpu")
     checkpoint = tmp_path / "ckpt.pt"
-    train_classifier(tiny_classifier(), data, TrainConfig(epochs=1, lr=1e-3), cpu, checkpoint, progress=False)
-    history = train_classifier(tiny_classifier(), data, TrainConfig(epochs=1, lr=2e-3), cpu, checkpoint, progress=False)
+    train_classifier(tiny_classifier(), data, from_schema(TrainConfig, "train", epochs=1, lr=1e-3), cpu, checkpoint, progress=False)
+    history = train_classifier(tiny_classifier(), data, from_schema(TrainConfig, "train", epochs=1, lr=2e-3), cpu, checkpoint, progress=False)
     assert len(history) == 1  # trained afresh rather than resuming the finished other run
 
 
 def test_save_and_load_round_trip(tmp_path):
     classifier = tiny_classifier().eval()
-    save_classifier(classifier, tmp_path)
+    save_classifier(classifier, tmp_path / "weights.pt", tmp_path / "config.json")
     config = json.loads((tmp_path / "config.json").read_text())
     assert config["arch"] == "resnet10t" and config["emotions"] == EMOTIONS
     loaded = load_classifier(tmp_path / "weights.pt")
@@ -141,7 +157,7 @@ def test_a_pickle_that_would_run_code_is_refused(tmp_path):
         pickle.dump({"weight": RunsCode()}, handle)
     with pytest.raises(UnsafeCheckpointError, match="evil.pt: refused to load"):
         load_state_dict(path)
-    save_classifier(tiny_classifier(), tmp_path / "model")
+    save_classifier_in(tiny_classifier(), tmp_path / "model")
     path.replace(tmp_path / "model" / "weights.pt")
     with pytest.raises(UnsafeCheckpointError):
         load_classifier(tmp_path / "model" / "weights.pt")
@@ -198,9 +214,9 @@ def test_fit_classifier_writes_weights_config_and_metrics(tmp_path):
         paths,
         arch="resnet10t",
         kwargs=TINY_RESNET,
-        out_dir=tmp_path / "model",
-        metrics_path=tmp_path / "metrics.json",
-        train={"epochs": 6, "batch_size": 25, "lr": 5e-3, "augment": False},
+        outputs={"weights": tmp_path / "model" / "weights.pt", "config": tmp_path / "model" / "config.json",
+                 "metrics": tmp_path / "metrics.json"},
+        train={**schema_defaults("train"), "epochs": 6, "batch_size": 25, "lr": 5e-3, "augment": False},
         checkpoint_path=tmp_path / "checkpoint.pt",
         progress=False,
     )
@@ -209,3 +225,46 @@ def test_fit_classifier_writes_weights_config_and_metrics(tmp_path):
     assert metrics["test"]["accuracy"] > 0.9
     model = load_classifier(tmp_path / "model" / "weights.pt")
     assert model.config.image_size == [24, 24] and model.config.emotions == EMOTIONS
+
+
+def test_eval_mode_restores_each_module_and_gradient_flag():
+    from varemotion.models.modes import eval_mode
+
+    classifier = tiny_classifier().train()
+    classifier.net.bn1.eval()
+    classifier.net.fc.weight.requires_grad_(False)
+    with pytest.raises(RuntimeError, match="inside"), eval_mode(classifier, freeze=True):
+        assert not any(m.training for m in classifier.modules())
+        assert not any(p.requires_grad for p in classifier.parameters())
+        raise RuntimeError("inside")
+    assert classifier.training and not classifier.net.bn1.training
+    assert not classifier.net.fc.weight.requires_grad and classifier.net.conv1[0].weight.requires_grad
+
+
+def lr_sequence(scheduler, optimizer, steps: int) -> list[float]:
+    rates = []
+    for step in range(steps):
+        rates.append(optimizer.param_groups[0]["lr"])
+        scheduler.step_update(step + 1)
+    return rates
+
+
+def test_one_schedule_keeps_the_classifier_rates_and_gives_the_prior_warm_up_and_cosine():
+    from timm.scheduler import CosineLRScheduler
+
+    from varemotion.schedules import warmup_cosine
+
+    def optimizer(lr):
+        return torch.optim.AdamW([torch.zeros(1, requires_grad=True)], lr=lr)
+
+    # the classifier's former timm configuration, step by step, to the bit
+    former, shared = optimizer(3e-3), optimizer(3e-3)
+    before = CosineLRScheduler(former, t_initial=120, warmup_t=15, warmup_lr_init=3e-3 * 0.01, lr_min=3e-3 * 0.01,
+                               t_in_epochs=False)
+    assert lr_sequence(before, former, 120) == lr_sequence(warmup_cosine(shared, 120, 15, floor=0.01), shared, 120)
+    # the prior's: from 10 % up to the peak over the warm-up, then cosine decay to 10 % at the end
+    prior = optimizer(1e-3)
+    rates = lr_sequence(warmup_cosine(prior, 200, 50, floor=0.1), prior, 201)
+    assert rates[0] == pytest.approx(1e-4) and rates[50] == pytest.approx(1e-3 * (0.1 + 0.45 * (1 + np.cos(np.pi / 4))))
+    assert max(rates) < 1e-3 and rates[200] == pytest.approx(1e-4)
+    assert all(a < b for a, b in zip(rates[:49], rates[1:50])) and all(a > b for a, b in zip(rates[50:200], rates[51:]))

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from conftest import snakemake
-from test_workflow import TINY_CONFIG, write_config
+from helpers import POPULATION, TINY_CONFIG, from_schema, write_config
 from varemotion.behavior.design import DesignSettings, design_trials
 from varemotion.behavior.intensity_simulation import simulate_intensity_ratings
 from varemotion.behavior.simulated_study import simulate_study
@@ -63,8 +63,8 @@ def test_simulated_intensity_raters_are_the_designs_observers_on_a_0_to_k_scale(
     ids = [f"m{i}" for i in range(20)]
     logits = pd.DataFrame(np.zeros((20, 3)), index=ids, columns=["neutral", "happiness", "sadness"])
     logits.iloc[:10, 1] = 6.0  # clearly happy faces
-    design = design_trials(ids, DesignSettings(8, 10, 4, catch_every=0, holdout_stimuli=0.0))
-    population = ObserverPopulation(bias_sd=0.2, lapse_mean=0.01, confusion_rate=0.0)
+    design = design_trials(ids, DesignSettings(8, 10, 4, catch_every=0, train_fraction=0.8, holdout_stimuli=0.0, seed=0))
+    population = from_schema(ObserverPopulation, *POPULATION, bias_sd=0.2, lapse_mean=0.01, confusion_rate=0.0)
     ratings, observers = simulate_intensity_ratings(design, logits, population, seed=3, scale_max=4, noise_sd=0.4)
     pd.testing.assert_frame_equal(observers, simulate_study(design, logits, population, 3).observers)
     assert list(ratings.columns) == ["subject_id", "stimulus_id", "neutral", "happiness", "sadness", "rt_ms"]

@@ -14,7 +14,7 @@ from varemotion.experiment import timeline_data, timeline_script
 from varemotion.stats import per_image_table
 from varemotion.stats.non_emotion import non_emotion_summary, non_emotion_table
 
-from test_stats import EMOTIONS, by_id, make_manifest, make_trials, manifest_row
+from helpers import STATS_EMOTIONS as EMOTIONS, by_id, make_manifest, make_trials, manifest_row
 
 STIMULI = ["a", "b", "c"]
 OTHERS = ["unclear", "not_a_face"]

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import scipy.special
 
+from helpers import POPULATION, from_schema
 from varemotion.behavior.simulation import ObserverPopulation
 from varemotion.entropy import entropy_bits
 from varemotion.stats.power import PAIRED_TEST, POWER_COLUMNS, PowerSettings, power_analysis
@@ -14,7 +15,13 @@ from varemotion.stats.study import StatsSettings
 from varemotion.stimuli import MANIFEST_COLUMNS, probability_column
 
 EMOTIONS = ["anger", "happiness", "sadness"]
-LOOSE = StatsSettings(min_ratings=2)
+LOOSE = from_schema(StatsSettings, "stats", min_ratings=2)
+PEOPLE = from_schema(ObserverPopulation, *POPULATION)
+
+
+def grid(**values) -> PowerSettings:
+    """Power settings of the schema with the design's default share of training trials."""
+    return from_schema(PowerSettings, "behavior", "power", train_fraction=0.8, **values)
 
 
 def study(n_boundary=40, n_control=40, seed=0):
@@ -41,8 +48,8 @@ def study(n_boundary=40, n_control=40, seed=0):
 
 def test_power_rises_with_ratings_and_null_observers_stay_near_alpha():
     manifest, logits = study()
-    settings = PowerSettings(participants=(4, 40), trials_per_participant=(10, 40), n_simulations=6, n_resamples=99)
-    table = power_analysis(manifest, logits, ["net"], ObserverPopulation(), settings, LOOSE)
+    settings = grid(participants=(4, 40), trials_per_participant=(10, 40), n_simulations=6, n_resamples=99)
+    table = power_analysis(manifest, logits, ["net"], PEOPLE, settings, LOOSE)
     assert table.columns.tolist() == POWER_COLUMNS
     assert len(table) == 2 * 2 * 3 and set(table["test"]) == {"boundary_vs_control", PAIRED_TEST, "correlation_net"}
     infeasible = table[~table["feasible"]]
@@ -59,9 +66,9 @@ def test_power_rises_with_ratings_and_null_observers_stay_near_alpha():
 def test_power_applies_the_studys_rating_filter():
     """Guards against power computed on images that the main analysis would drop (too few ratings)."""
     manifest, logits = study()
-    settings = PowerSettings(participants=(8,), trials_per_participant=(40,), n_simulations=3, n_resamples=99)
-    strict = power_analysis(manifest, logits, ["net"], ObserverPopulation(), settings, StatsSettings(min_ratings=10))
-    loose = power_analysis(manifest, logits, ["net"], ObserverPopulation(), settings, LOOSE)
+    settings = grid(participants=(8,), trials_per_participant=(40,), n_simulations=3, n_resamples=99)
+    strict = power_analysis(manifest, logits, ["net"], PEOPLE, settings, from_schema(StatsSettings, "stats", min_ratings=10))
+    loose = power_analysis(manifest, logits, ["net"], PEOPLE, settings, LOOSE)
     # 8 × 40 trials give each of the 80 images 4 ratings: none reaches 10.
     assert (strict["power"] == 0).all() and (strict["share_too_few"] == 1).all()
     assert (strict["median_images"] == 0).all() and strict["note"].str.contains("too few images").all()
@@ -77,8 +84,8 @@ def test_extra_tests_run_on_every_simulated_study():
         seen.append(len(trials))
         return {"extra": (0.01, 1.0, 0.5)}
 
-    settings = PowerSettings(participants=(20,), trials_per_participant=(40,), n_simulations=2, n_resamples=99)
-    table = power_analysis(manifest, logits, ["net"], ObserverPopulation(), settings, LOOSE, extra_tests=extra)
+    settings = grid(participants=(20,), trials_per_participant=(40,), n_simulations=2, n_resamples=99)
+    table = power_analysis(manifest, logits, ["net"], PEOPLE, settings, LOOSE, extra_tests=extra)
     row = table.set_index("test").loc["extra"]
     assert row["power"] == 1.0 and row["false_positive_rate"] == 1.0 and seen == [800] * 4
 
@@ -86,13 +93,13 @@ def test_extra_tests_run_on_every_simulated_study():
 def test_power_is_low_when_images_do_not_matter():
     manifest, logits = study()
     flat = pd.DataFrame(0.0, index=logits.index, columns=EMOTIONS)
-    settings = PowerSettings(participants=(20,), trials_per_participant=(40,), n_simulations=8, n_resamples=99)
-    table = power_analysis(manifest, flat, ["net"], ObserverPopulation(), settings, LOOSE)
+    settings = grid(participants=(20,), trials_per_participant=(40,), n_simulations=8, n_resamples=99)
+    table = power_analysis(manifest, flat, ["net"], PEOPLE, settings, LOOSE)
     assert (table["power"] <= 0.5).all()
 
 
 def test_logits_must_cover_every_stimulus():
     manifest, logits = study()
-    settings = PowerSettings(participants=(20,), trials_per_participant=(40,), n_simulations=1)
+    settings = grid(participants=(20,), trials_per_participant=(40,), n_simulations=1)
     with pytest.raises(ValueError, match="no row for stimuli \\['c03'\\]"):
-        power_analysis(manifest, logits.drop(index="c03"), ["net"], ObserverPopulation(), settings)
+        power_analysis(manifest, logits.drop(index="c03"), ["net"], PEOPLE, settings, LOOSE)

@@ -11,11 +11,11 @@ import pytest
 import torch
 
 from conftest import snakemake
-from test_workflow import LATENT_TINY_PRIOR, TINY_CONFIG, write_config
+from helpers import LATENT_TINY_PRIOR, TINY_CONFIG, in_process_config, save_classifier_in, save_prior_in, write_config
 from varemotion.config import ConfigError
-from varemotion.diffusion import build_prior, save_prior
+from varemotion.diffusion import build_prior
 from varemotion.emotions import BASIC_EMOTIONS
-from varemotion.models.classifier import Classifier, ClassifierConfig, save_classifier
+from varemotion.models.classifier import Classifier, ClassifierConfig
 from varemotion.precomputed import PrecomputedWeightsError, import_classifier, import_prior, missing_files
 
 SIZE = TINY_CONFIG["data"]["synthetic"]["image_size"]
@@ -30,9 +30,9 @@ def write_weights_folder(root: Path, arch_of: dict | None = None) -> Path:
         config = ClassifierConfig(arch=(arch_of or {}).get(name, spec["arch"]), emotions=list(BASIC_EMOTIONS),
                                   image_size=[SIZE, SIZE], kwargs=spec.get("kwargs", {}))
         directory = root / "models" / name
-        save_classifier(Classifier(config), directory)
+        save_classifier_in(Classifier(config), directory)
         (directory / "metrics.json").write_text(json.dumps({"test": {"accuracy": 0.5}}))
-    save_prior(build_prior("latent", (1, SIZE, SIZE), **PRIOR_SETTINGS), root / "prior")
+    save_prior_in(build_prior("latent", (1, SIZE, SIZE), **PRIOR_SETTINGS), root / "prior")
     (root / "prior" / "history.csv").write_text("stage,step,loss\ndenoiser,1,0.5\n")
     return root
 
@@ -110,7 +110,6 @@ def test_a_prior_of_another_kind_or_size_is_named(tmp_path):
 
 
 def test_an_incomplete_folder_is_named_before_any_job(tmp_path):
-    from test_workflow import in_process_config
     from varemotion.config import check_config, load_schema
     from conftest import REPO
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
+from helpers import from_schema
 from varemotion.data import DataError
 from varemotion.faces import generate_faces
 from varemotion.models import Classifier, ClassifierConfig
@@ -54,7 +55,7 @@ def guide() -> Classifier:
     classifier = Classifier(config)
     data = generate_faces(600, seed=21, emotions=EMOTIONS)
     train_classifier(classifier, TrainingData(floats(data["images"]), torch.as_tensor(data["labels"])),
-                     TrainConfig(epochs=12, batch_size=64, lr=3e-3), torch.device("cpu"), progress=False)
+                     from_schema(TrainConfig, "train", epochs=12, batch_size=64, lr=3e-3), torch.device("cpu"), progress=False)
     return classifier.eval()
 
 

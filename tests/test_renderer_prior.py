@@ -7,7 +7,9 @@ import torch
 
 from conftest import REPO
 from varemotion.config import ConfigError, check_config, load_schema, workflow_config
-from varemotion.diffusion import build_prior, load_prior, sample, save_prior
+from helpers import from_schema, save_prior_in
+from varemotion.diffusion import build_prior, load_prior
+from varemotion.sampling.quality import unguided_samples
 from varemotion.diffusion.training import PriorTrainConfig, train_prior
 from varemotion.faces import generate_faces, render
 
@@ -44,11 +46,10 @@ def test_trained_prior_draws_the_data_s_parameter_distribution(tmp_path):
     torch.manual_seed(0)
     prior = build_prior("renderer", (1, SIZE, SIZE), width=128, depth=3)
     params = prior.encode_parameters(torch.as_tensor(data["au"]), torch.as_tensor(data["identity"]))
-    config = PriorTrainConfig(steps=400, batch_size=256, lr=2e-3, warmup_steps=20, ema_decay=0.99)
+    config = from_schema(PriorTrainConfig, "prior", "train", steps=400, batch_size=256, lr=2e-3, warmup_steps=20, ema_decay=0.99)
     train_prior(prior, params, config, torch.device("cpu"), progress=False)
-    save_prior(prior.eval(), tmp_path)
-    loaded = load_prior(tmp_path)
-    images = sample(loaded, 400, torch.Generator().manual_seed(0), num_inference_steps=50)
+    loaded = load_prior(save_prior_in(prior.eval(), tmp_path))
+    images = unguided_samples(loaded, 400, {"scheduler": "ddpm", "num_inference_steps": 50, "time_travel": 1}, 400, seed=0)
     assert images.shape == (400, 1, SIZE, SIZE) and images.min() >= 0 and images.max() <= 1
 
     generator = torch.Generator().manual_seed(0)

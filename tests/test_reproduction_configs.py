@@ -9,7 +9,7 @@ import torch
 import yaml
 
 from conftest import REPO, snakemake
-from test_data import make_ferplus
+from helpers import make_ferplus
 
 CONFIGS = {
     "paper": {"train_classifier": 6, "train_prior": 1, "sample_uncertainty": 6, "sample_controversial": 30,

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import POPULATION, from_schema
 from varemotion.behavior.simulation import (
     ObserverPopulation,
     choice_probabilities,
@@ -16,6 +17,7 @@ from varemotion.behavior.trials import TRIAL_COLUMNS, validate_trials
 from varemotion.entropy import entropy_bits
 
 EMOTIONS = ("anger", "happy", "sad")
+PEOPLE = from_schema(ObserverPopulation, *POPULATION)
 
 
 def observer(subject_id="s1", bias=(0.0, 0.0, 0.0), temperature=1.0, lapse=0.0, confusion=("", "", 0.0),
@@ -63,7 +65,7 @@ def test_choice_probabilities_match_the_formula_by_hand():
 
 def test_choice_probabilities_rows_sum_to_one_and_full_lapse_is_uniform():
     rng = np.random.default_rng(0)
-    observers = sample_observers(50, ObserverPopulation(confusion_rate=0.5), EMOTIONS, seed=1)
+    observers = sample_observers(50, from_schema(ObserverPopulation, *POPULATION, confusion_rate=0.5), EMOTIONS, seed=1)
     g = rng.normal(0, 3, size=(50, 3))
     p = choice_probabilities(g, observers)
     assert p.shape == (50, 3)
@@ -73,7 +75,7 @@ def test_choice_probabilities_rows_sum_to_one_and_full_lapse_is_uniform():
 
 
 def test_sample_observers_table():
-    observers = sample_observers(40, ObserverPopulation(confusion_rate=0.5), EMOTIONS, seed=3)
+    observers = sample_observers(40, from_schema(ObserverPopulation, *POPULATION, confusion_rate=0.5), EMOTIONS, seed=3)
     assert list(observers["subject_id"][:2]) == ["sim001", "sim002"]
     assert {f"bias_{e}" for e in EMOTIONS} <= set(observers.columns)
     assert (observers["temperature"] > 0).all() and observers["lapse"].between(0, 1).all()
@@ -81,7 +83,7 @@ def test_sample_observers_table():
     assert 0 < confused.sum() < 40
     assert (observers.loc[confused, "confusion_from"] != observers.loc[confused, "confusion_to"]).all()
     assert (observers.loc[~confused, "confusion_strength"] == 0).all()
-    assert observers.equals(sample_observers(40, ObserverPopulation(confusion_rate=0.5), EMOTIONS, seed=3))
+    assert observers.equals(sample_observers(40, from_schema(ObserverPopulation, *POPULATION, confusion_rate=0.5), EMOTIONS, seed=3))
 
 
 def test_empirical_frequencies_recover_the_choice_probabilities():
@@ -89,7 +91,7 @@ def test_empirical_frequencies_recover_the_choice_probabilities():
     observers = pd.DataFrame([observer("biased", bias=(0.0, 2.0, 0.0), lapse=0.05, confusion=("anger", "sad", 0.5)),
                               observer("plain", temperature=1.5, lapse=0.02)])
     design, logits, stimulus_ids = repeated_design(observers["subject_id"], patterns, copies=6000)
-    trials = simulate_trials(design, logits, stimulus_ids, EMOTIONS, observers, seed=7)
+    trials = simulate_trials(design, logits, stimulus_ids, EMOTIONS, observers, seed=7, population=PEOPLE)
     n = 6000
     for subject_id, row in observers.set_index("subject_id").iterrows():
         expected = choice_probabilities(patterns, row.rename(None))
@@ -104,11 +106,11 @@ def test_empirical_frequencies_recover_the_choice_probabilities():
 
 def test_null_variant_ignores_the_stimulus():
     patterns = np.array([[4.0, 0.0, 0.0], [0.0, 0.0, 4.0]])
-    observers = sample_observers(3, ObserverPopulation(), EMOTIONS, seed=2)
+    observers = sample_observers(3, PEOPLE, EMOTIONS, seed=2)
     design, logits, stimulus_ids = repeated_design(observers["subject_id"], patterns, copies=4000)
 
     def frequencies(null):
-        trials = simulate_trials(design, logits, stimulus_ids, EMOTIONS, observers, seed=5, null=null)
+        trials = simulate_trials(design, logits, stimulus_ids, EMOTIONS, observers, seed=5, population=PEOPLE, null=null)
         table = pd.crosstab(design["pattern"], trials["response"], normalize="index")
         return table.reindex(columns=list(EMOTIONS), fill_value=0).to_numpy()
 
@@ -121,9 +123,9 @@ def test_null_variant_ignores_the_stimulus():
 
 def test_reaction_times_are_positive_and_longer_when_uncertain():
     patterns = np.array([[6.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
-    observers = sample_observers(5, ObserverPopulation(bias_sd=0.1), EMOTIONS, seed=4)
+    observers = sample_observers(5, from_schema(ObserverPopulation, *POPULATION, bias_sd=0.1), EMOTIONS, seed=4)
     design, logits, stimulus_ids = repeated_design(observers["subject_id"], patterns, copies=500)
-    trials = simulate_trials(design, logits, stimulus_ids, EMOTIONS, observers, seed=8)
+    trials = simulate_trials(design, logits, stimulus_ids, EMOTIONS, observers, seed=8, population=PEOPLE)
     assert (trials["rt_ms"] > 0).all()
     mean_rt = trials["rt_ms"].groupby(design["pattern"]).mean()
     assert mean_rt[1] > mean_rt[0] * 1.3
@@ -134,10 +136,10 @@ def small_simulation(seed, null=False):
     rng = np.random.default_rng(0)
     stimulus_ids = [f"face{i}" for i in range(30)]
     logits = rng.normal(0, 2, size=(30, 3))
-    observers = sample_observers(4, ObserverPopulation(confusion_rate=0.5), EMOTIONS, seed=1)
+    observers = sample_observers(4, from_schema(ObserverPopulation, *POPULATION, confusion_rate=0.5), EMOTIONS, seed=1)
     design = pd.DataFrame([(s, x, i % 5 != 0) for s in observers["subject_id"] for i, x in enumerate(stimulus_ids)],
                           columns=["subject_id", "stimulus_id", "is_train"])
-    trials = simulate_trials(design, logits, stimulus_ids, EMOTIONS, observers, seed=seed, null=null)
+    trials = simulate_trials(design, logits, stimulus_ids, EMOTIONS, observers, seed=seed, population=PEOPLE, null=null)
     return trials, design, logits, stimulus_ids, observers
 
 
@@ -163,11 +165,11 @@ def test_inconsistent_inputs_are_rejected():
     _, design, logits, stimulus_ids, observers = small_simulation(seed=3)
     ghost = pd.concat([design, pd.DataFrame([("ghost", "face0", True)], columns=design.columns)])
     with pytest.raises(ValueError, match="subjects missing from observers: 'ghost'"):
-        simulate_trials(ghost, logits, stimulus_ids, EMOTIONS, observers, seed=0)
+        simulate_trials(ghost, logits, stimulus_ids, EMOTIONS, observers, seed=0, population=PEOPLE)
     unknown = design.assign(stimulus_id=design["stimulus_id"].replace("face3", "face99"))
     with pytest.raises(ValueError, match="stimuli missing from stimulus_ids: 'face99'"):
-        simulate_trials(unknown, logits, stimulus_ids, EMOTIONS, observers, seed=0)
+        simulate_trials(unknown, logits, stimulus_ids, EMOTIONS, observers, seed=0, population=PEOPLE)
     with pytest.raises(ValueError, match=r"logits have shape \(30, 2\)"):
-        simulate_trials(design, logits[:, :2], stimulus_ids, EMOTIONS, observers, seed=0)
+        simulate_trials(design, logits[:, :2], stimulus_ids, EMOTIONS, observers, seed=0, population=PEOPLE)
     with pytest.raises(ValueError, match=r"logits have shape \(29, 3\)"):
-        simulate_trials(design, logits[:29], stimulus_ids, EMOTIONS, observers, seed=0)
+        simulate_trials(design, logits[:29], stimulus_ids, EMOTIONS, observers, seed=0, population=PEOPLE)

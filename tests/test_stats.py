@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import scipy.stats
 
+from helpers import STATS_EMOTIONS as EMOTIONS, by_id, make_manifest, make_trials, manifest_row
 from varemotion.stats import (
     OutcomeThresholds,
     catch_error_rate,
@@ -27,42 +28,6 @@ from varemotion.stats import (
     rank_biserial,
     significant_disagreement,
 )
-from varemotion.stimuli import MANIFEST_COLUMNS
-
-EMOTIONS = ("anger", "happiness", "sadness", "neutral")
-SETTINGS = {"scheduler": "ddpm", "num_inference_steps": 50, "guidance_scale": 0.1, "guidance_stop": 1.0, "guidance_goal": 1.0, "time_travel": 5,
-            "renoise": "sqrt_beta"}
-
-
-def manifest_row(stimulus_id, kind="uncertainty", guides=("m1", ""), targets=("anger", "happiness"),
-                 probs=(0.25, 0.25, 0.25, 0.25), seed=None) -> dict:
-    """One manifest row; without a seed, make_manifest gives each row a noise seed of its own."""
-    if kind == "control":
-        guides, targets = ("", ""), ("", "")
-    row = {"stimulus_id": stimulus_id, "kind": kind, "guide_a": guides[0], "guide_b": guides[1],
-           "target_i": targets[0], "target_j": targets[1], "seed": seed} | SETTINGS
-    probs = np.asarray(probs, dtype=float)
-    row |= {f"m1_p_{e}": p for e, p in zip(EMOTIONS, probs)}
-    row["m1_entropy"] = float(scipy.stats.entropy(probs, base=2))
-    return row
-
-
-def make_manifest(rows) -> pd.DataFrame:
-    table = pd.DataFrame(rows)
-    assert list(table.columns[: len(MANIFEST_COLUMNS)]) == MANIFEST_COLUMNS
-    table["seed"] = [k if seed is None else seed for k, seed in enumerate(table["seed"])]
-    return table
-
-
-def make_trials(ratings: dict[str, list[str]]) -> pd.DataFrame:
-    """Trials from {stimulus_id: [response of subject S0, of S1, …]}."""
-    rows = [{"subject_id": f"S{k}", "stimulus_id": stimulus, "response": response, "rt_ms": np.nan, "is_train": True}
-            for stimulus, responses in ratings.items() for k, response in enumerate(responses)]
-    return pd.DataFrame(rows)
-
-
-def by_id(table: pd.DataFrame) -> pd.DataFrame:
-    return table.set_index("stimulus_id")
 
 
 # ---------------------------------------------------------------- per-image table

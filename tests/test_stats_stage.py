@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import POPULATION, from_schema, statistics_outputs
 from varemotion.behavior import DesignSettings, design_trials
 from varemotion.behavior.simulated_study import simulate_study
 from varemotion.behavior.simulation import ObserverPopulation
 from varemotion.data.splits import Split
 from varemotion.entropy import entropy_bits
-from varemotion.stats.study import TABLE_FILES, StatsSettings, study_statistics, write_study_statistics
+from varemotion.stats.study import TABLES, StatsSettings, study_statistics, write_study_statistics
 from varemotion.stats.votes import vote_entropy_table
 from varemotion.stimuli import MANIFEST_COLUMNS, entropy_column, probability_column
 
@@ -41,25 +42,26 @@ def simulated_study(n_per_kind=30, null=False, seed=0):
         manifest[probability_column("net", emotion)] = model[:, k]
     manifest[entropy_column("net")] = entropy_bits(model)
     catch_ids = [f"catch-{e}" for e in EMOTIONS]
-    design = design_trials(ids, DesignSettings(n_participants=20, trials_per_participant=30, min_ratings_per_stimulus=10,
-                                               catch_every=10), catch_ids=catch_ids, catch_labels=EMOTIONS)
+    settings = DesignSettings(n_participants=20, trials_per_participant=30, min_ratings_per_stimulus=10, catch_every=10,
+                              train_fraction=0.8, holdout_stimuli=0.0, seed=0)
+    design = design_trials(ids, settings, catch_ids=catch_ids, catch_labels=EMOTIONS)
     table = pd.DataFrame(np.vstack([logits, 6 * np.eye(3)]), index=ids + catch_ids, columns=EMOTIONS)
-    study = simulate_study(design, table, ObserverPopulation(), seed=seed, null=null)
+    study = simulate_study(design, table, from_schema(ObserverPopulation, *POPULATION), seed=seed, null=null)
     return study.trials, manifest, study.catch
 
 
 def test_study_statistics_find_the_planted_effects_and_write_every_table(tmp_path):
     trials, manifest, catch = simulated_study()
-    statistics = study_statistics(trials, manifest, EMOTIONS, ["net"], StatsSettings(n_resamples=199), catch)
+    statistics = study_statistics(trials, manifest, EMOTIONS, ["net"], from_schema(StatsSettings, "stats", n_resamples=199), catch)
     guided = statistics.tables["comparisons"].set_index("kind").loc["guided"]
     assert guided["p_greater"] < 0.001 and guided["rank_biserial"] > 0.5 and guided["ci_low"] > 0
     spearman = statistics.tables["correlations"].set_index("method").loc["spearman"]
     assert spearman["r"] > 0.5 and spearman["p_permutation"] <= 0.01  # the smallest p of 199 permutations
     models = statistics.tables["mixed_model"].set_index(["model", "term"])
     assert models.at[("mixed", "entropy_z"), "estimate"] < 0 and models.at[("image_level", "entropy_z"), "estimate"] < 0
-    write_study_statistics(statistics, tmp_path)
-    for name in TABLE_FILES.values():
-        assert len(pd.read_csv(tmp_path / name)) > 0
+    write_study_statistics(statistics, statistics_outputs(tmp_path))
+    for name in TABLES:
+        assert len(pd.read_csv(tmp_path / f"{name}.csv")) > 0
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["images"]["n_images"] == 60 and "resnet" not in (tmp_path / "mixed_model.txt").read_text()
 
@@ -69,7 +71,7 @@ def test_null_observers_show_no_entropy_correlation():
     covered = []
     for seed in range(5):
         trials, manifest, catch = simulated_study(null=True, seed=seed)
-        settings = StatsSettings(n_resamples=199, stimulus_intercepts=False, subject_slopes=False)
+        settings = from_schema(StatsSettings, "stats", n_resamples=199, stimulus_intercepts=False, subject_slopes=False)
         statistics = study_statistics(trials, manifest, EMOTIONS, ["net"], settings, catch)
         spearman = statistics.tables["correlations"].set_index("method").loc["spearman"]
         covered.append(spearman["ci_low"] < 0 < spearman["ci_high"])

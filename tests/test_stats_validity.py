@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import scipy.stats
 
-from test_stats import EMOTIONS, make_manifest, make_trials, manifest_row
+from helpers import STATS_EMOTIONS as EMOTIONS, from_schema, make_manifest, make_trials, manifest_row
 from varemotion.entropy import count_entropy_bits
 from varemotion.stats import (
     compare_entropy,
@@ -45,7 +45,7 @@ def test_miller_madow_is_less_biased_than_the_plug_in_estimate_for_few_ratings()
 def test_the_study_uses_the_bias_corrected_entropy_by_default():
     manifest = make_manifest([manifest_row("a")])
     table = per_image_table(make_trials({"a": ["anger", "happiness"]}), manifest, EMOTIONS, ["m1"],
-                            estimator=StatsSettings().entropy_estimator)
+                            estimator=from_schema(StatsSettings, "stats").entropy_estimator)
     assert table.at[0, "human_entropy"] == pytest.approx(1.0 + 1 / (4 * np.log(2)))
     assert table.at[0, "human_entropy_plugin"] == pytest.approx(1.0)
 
@@ -162,10 +162,10 @@ def test_slip_rate_comes_from_the_catch_trials_of_the_analysed_participants():
     catch = pd.DataFrame({"subject_id": ["a", "a", "b", "b", "gone"], "expected_response": ["anger"] * 5,
                           "response": ["anger", "sadness", "anger", "anger", "fear"]})
     trials = pd.DataFrame({"subject_id": ["a", "b"]})
-    estimated = slip_rate(StatsSettings(), catch, trials)
+    estimated = slip_rate(from_schema(StatsSettings, "stats"), catch, trials)
     assert (estimated.source, estimated.n_catch, estimated.n_errors) == ("catch", 4, 1)
     assert estimated.rate == pytest.approx(1.5 / 5)
-    assert slip_rate(StatsSettings(error_rate=0.05), catch, trials).rate == 0.05
+    assert slip_rate(from_schema(StatsSettings, "stats", error_rate=0.05), catch, trials).rate == 0.05
     assert slip_rate_from_catch(catch.iloc[[0]]).rate == pytest.approx(0.25)  # never 0 for a clean record
     with pytest.raises(ValueError, match="stats.error_rate"):
         slip_rate_from_catch(catch.iloc[:0])

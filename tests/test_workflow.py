@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
-from conftest import REPO, snakemake
+from conftest import snakemake
+from helpers import (
+    FERPLUS_ROWS,
+    TINY_CONFIG,
+    ferplus_data_job,
+    make_ferplus,
+    statistics_outputs,
+    tree_hashes,
+    write_config,
+)
 from varemotion.data import load_split
+from varemotion.xai.methods import METHODS
 
 FIGURES = [
     "synthetic_faces", "dataset_synthetic", "confusion_resnet", "confusion_cspdarknet", "prior_samples",
@@ -24,78 +32,6 @@ FIGURES = [
     "xai_iou", "xai_attention", "xai_similarity", "xai_2afc", "stimuli_vs_real",
     *[f"xai_{name}_{method}" for name in ("global_maps", "dendrograms") for method in ("cam", "gradcam", "extremal", "lime")],
 ]
-
-# Small enough to run end to end in about a minute on 2 cores.
-TINY_CONFIG = {
-    "data": {"synthetic": {"n_train": 210, "n_val": 70, "n_test": 70, "image_size": 32}},
-    "classifiers": {
-        "resnet": {"arch": "resnet10t", "kwargs": {"channels": [8, 16, 16, 16], "stem_width": 8}},
-        "cspdarknet": {"arch": "cs3darknet_focus_s"},
-    },
-    "train": {"epochs": 1, "batch_size": 35},
-    "prior": {
-        "kind": "renderer",
-        "settings": {"width": 32, "depth": 2},
-        "train": {"steps": 200, "batch_size": 128, "lr": 0.003, "checkpoint_every": 100},
-        "quality": {"n_samples": 20},
-    },
-    "sampling": {"num_inference_steps": 4, "time_travel": 2, "n_per_pair": 1},
-    # Barely trained guides rarely reach the usual thresholds, and their gradients push faces off
-    # the renderer's manifold; these keep some boundary images (realism is still scored and reported).
-    "filters": {"uncertainty_min_prob": 0.0, "controversial_min_prob": 0.0, "realism": False},
-    "realism": {"renderer": {"steps": 40}, "two_sample": {"folds": 2, "steps": 20, "batch_size": 16}},
-    "behavior": {
-        "design": {"n_participants": 30, "trials_per_participant": 20, "min_ratings_per_stimulus": 2, "catch_every": 10},
-        "catch": {"per_emotion": 1},
-        "observers": {"frontend": {"train": {"epochs": 1}}, "swapped_frontend": {"train": {"epochs": 1}}},
-        "power": {"participants": [6, 12], "trials_per_participant": [20], "n_simulations": 2, "n_resamples": 99},
-    },
-    "stats": {"min_ratings": 2, "n_resamples": 199},
-    "alignment": {
-        "classifiers": ["resnet"],
-        "group": {"epochs": 1, "samples_per_epoch": 64, "batch_size": 32},
-        "individual": {"epochs": 2, "samples_per_epoch": 32, "batch_size": 16, "min_train_trials": 10},
-        "manipulation": {"n_pairs": 1, "n_per_pair": 1},
-    },
-    "xai": {
-        "n_per_emotion": 2,
-        "lime": {"n_segments": 8, "n_samples": 40},
-        "extremal": {"areas": [0.1, 0.2], "iterations": 10},
-        "people": {"n_per_emotion": 1, "n_subjects": 4, "n_clicks": 3},
-    },
-    "figures": {"dpi": 60, "faces_per_class": 3},
-}
-
-
-#: A tiny latent prior, for the tests of what only a prior on pixels has (an autoencoder stage).
-LATENT_TINY_PRIOR = {
-    "kind": "latent",
-    "settings": {"block_out_channels": [16, 32], "ae_block_out_channels": [8, 16, 16]},
-    "train": {"steps": 12, "ae_steps": 12, "checkpoint_every": 5},
-    "quality": {"n_samples": 20},
-}
-
-
-def write_config(directory: Path, config: dict) -> Path:
-    path = directory / "config.yaml"
-    path.write_text(yaml.safe_dump(config))
-    return path
-
-
-def ferplus_data_job(root: Path, work: Path) -> tuple[subprocess.CompletedProcess, str]:
-    """Run only the FER+ data job on the layout at `root`, in a new folder `work`: its result and log text."""
-    work.mkdir()
-    config = write_config(work, {"data": {"source": "ferplus", "ferplus": {"root": str(root)}}})
-    result = snakemake("--cores", "1", "--configfile", str(config), "--directory", str(work),
-                       "results/data/ferplus/train.npz")
-    return result, (work / "results" / "logs" / "data" / "ferplus.log").read_text()
-
-
-def in_process_config(tmp_path: Path, config: dict) -> dict:
-    """The config as the workflow would see it: embedded default, the user's file merged, schema defaults."""
-    from varemotion.config import workflow_config
-
-    return workflow_config(REPO, write_config(tmp_path, config))
 
 
 def test_lint_passes():
@@ -236,11 +172,9 @@ def check_behavior(behavior: Path, config: dict) -> None:
 
 def check_statistics(stats: Path) -> None:
     """Every table of the three analyses exists, the summary counts every stimulus, the front-ends are compared."""
-    from varemotion.stats.study import TABLE_FILES
-
     for analysis in ("study", "null", "swapped"):
-        for name in [*TABLE_FILES.values(), "mixed_model.txt", "summary.json"]:
-            assert (stats / analysis / name).stat().st_size > 0
+        for path in statistics_outputs(stats / analysis).values():
+            assert path.stat().st_size > 0
         summary = json.loads((stats / analysis / "summary.json").read_text())
         per_image = pd.read_csv(stats / analysis / "per_image.csv")
         assert summary["images"]["n_images"] == len(per_image) > 0
@@ -281,7 +215,7 @@ def check_xai(xai: Path, test) -> None:
     """Maps of every classifier and method, global maps scored against the regions, people vs models."""
     from varemotion.xai.global_maps import load_global_maps
 
-    methods = ("cam", "gradcam", "extremal", "lime")
+    methods = list(METHODS)  # the default: every method
     for name in TINY_CONFIG["classifiers"]:
         with np.load(xai / "maps" / name / "global.npz") as data:
             assert 0 < len(data["ids"]) <= 7 * TINY_CONFIG["xai"]["n_per_emotion"]
@@ -338,8 +272,6 @@ def check_ratings_source(work: Path, behavior: Path) -> None:
 
 @pytest.mark.slow
 def test_ferplus_source_end_to_end_and_bad_votes_write_nothing(tmp_path):
-    from test_data import FERPLUS_ROWS, make_ferplus, tree_hashes
-
     good = make_ferplus(tmp_path / "good")
     config = write_config(tmp_path, {"data": {"source": "ferplus", "ferplus": {"root": str(good)}}, "figures": {"dpi": 50}})
     result = snakemake("--cores", "1", "--configfile", str(config), "--directory", str(tmp_path),

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from conftest import REPO, snakemake
-from test_workflow import in_process_config, write_config
+from helpers import in_process_config, schema_defaults, write_config
 
 
 SCHEMA_ERRORS = [
@@ -35,7 +35,11 @@ UNUSABLE_CONFIGS = [
     ({"behavior": {"observers": {"swapped_frontend": {"arch": "cs3darknet_focus_m"}}}}, "behavior.observers.swapped_frontend.arch: 'cs3darknet_focus_m' is of the 'cspnet' family"),
     ({"behavior": {"observers": {"frontend": {"arch": "regnety_002"}, "swapped_frontend": {"arch": "regnetx_004"}}}}, "like behavior.observers.frontend ('regnety_002')"),
     ({"behavior": {"source": "ratings", "ratings": {"paths": [str(REPO / "config" / "config.yaml")]}}}, "stats.error_rate is null"),
+    ({"xai": {"methods": ["cam", "smoothgrad"]}}, "xai.methods: unknown saliency method(s) ['smoothgrad']; expected some of cam, gradcam"),
 ]
+#: A classifier named like another input of a rule that reads every classifier's weights by name.
+CLASHING_NAME = ({"classifiers": {"test": {"arch": "resnet10t"}, "net": {"arch": "cs3darknet_focus_s"}}},
+                 "classifiers ['test'] are named like other inputs of the rule that reads them")
 
 
 @pytest.mark.parametrize(("config", "message"), SCHEMA_ERRORS)
@@ -76,7 +80,7 @@ def test_ratings_with_catch_trials_need_no_configured_slip_rate(tmp_path, format
     check_config(config, load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml"))
 
 
-@pytest.mark.parametrize(("config", "message"), [SCHEMA_ERRORS[0], UNUSABLE_CONFIGS[0], UNUSABLE_CONFIGS[13]])
+@pytest.mark.parametrize(("config", "message"), [SCHEMA_ERRORS[0], UNUSABLE_CONFIGS[0], UNUSABLE_CONFIGS[13], CLASHING_NAME])
 def test_bad_config_stops_the_workflow_before_any_job(tmp_path, config, message):
     result = snakemake("--dry-run", "--configfile", str(write_config(tmp_path, config)), "--directory", str(tmp_path))
     assert result.returncode != 0
@@ -104,3 +108,27 @@ def test_schema_defaults_of_the_synthetic_faces_are_the_renderer_defaults():
     assert synthetic["dropout"]["default"] == faces.DEFAULT_DROPOUT
     assert synthetic["jitter"]["default"] == faces.DEFAULT_JITTER
     assert synthetic["noise_std"]["default"] == faces.DEFAULT_NOISE_STD
+
+
+SETTINGS_SECTIONS = [
+    ("varemotion.models.training", "TrainConfig", ("train",)),
+    ("varemotion.diffusion.training", "PriorTrainConfig", ("prior", "train")),
+    ("varemotion.alignment.training", "FinetuneSettings", ("alignment", "individual")),
+    ("varemotion.stats.study", "StatsSettings", ("stats",)),
+    ("varemotion.behavior.design", "DesignSettings", ("behavior", "design")),
+    ("varemotion.stats.power", "PowerSettings", ("behavior", "power")),
+    ("varemotion.behavior.simulation", "ObserverPopulation", ("behavior", "observers", "population")),
+]
+
+
+@pytest.mark.parametrize(("module", "name", "keys"), SETTINGS_SECTIONS)
+def test_the_schema_alone_gives_the_defaults_of_a_config_section(module, name, keys):
+    import dataclasses
+    import importlib
+
+    section = schema_defaults(*keys)
+    fields = dataclasses.fields(getattr(importlib.import_module(module), name))
+    assert {field.name for field in fields} & set(section)
+    with_default = [field.name for field in fields if field.name in section and (
+        field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING)]
+    assert with_default == []

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from conftest import REPO, snakemake
-from test_workflow import TINY_CONFIG, write_config
+from helpers import TINY_CONFIG, write_config
 
 
 def test_every_conda_directive_names_an_existing_environment():

@@ -24,7 +24,8 @@ from varemotion.figures.xai import (
     similarity_figure,
     twoafc_figure,
 )
-from varemotion.xai.metrics import mask_scores, otsu_mask
+from varemotion.figures.explainability import xai_figure
+from varemotion.xai.global_maps import score_global_maps
 
 SHAPE = (18, 14)
 EMOTIONS = ("anger", "happiness", "fear")
@@ -69,7 +70,9 @@ def test_the_module_needs_no_torch():
 def test_global_maps_grid_has_a_row_per_classifier_and_the_iou_in_each_title():
     maps, truth = _maps(), _truth()
     template = np.dstack([_blob((9, 7), 5)] * 3)  # a colour template is shown in grey
-    figure = global_maps_figure(maps, "lime", template_image=template, truth=truth)
+    scores = score_global_maps(maps, truth)
+    scores["iou"] = np.linspace(0.1, 0.9, len(scores)).round(2)  # the titles show the table's IoU
+    figure = global_maps_figure(maps, "lime", template_image=template, truth=truth, scores=scores)
     assert isinstance(figure, matplotlib.figure.Figure)
     panels = [ax for ax in figure.axes if ax.images]
     assert len(panels) == len(CLASSIFIERS) * len(EMOTIONS)
@@ -77,13 +80,21 @@ def test_global_maps_grid_has_a_row_per_classifier_and_the_iou_in_each_title():
     assert all(len(ax.images) == 2 for ax in panels)  # template and map
     titles = [ax.get_title() for ax in panels]
     assert [t.split("\n")[0] for t in titles[:3]] == ["happiness", "anger", "fear"]
-    iou = mask_scores(otsu_mask(maps[("net_b", "lime", "anger")]), truth["anger"])["iou"]
+    iou = scores.set_index(["classifier", "method", "emotion"]).loc[("net_b", "lime", "anger"), "iou"]
     assert titles[len(EMOTIONS) + 1] == f"IoU {iou:.2f}"
+    without_scores = [ax.get_title() for ax in global_maps_figure(maps, "lime", truth=truth).axes if ax.images]
+    assert [t.split("\n")[-1] for t in without_scores[:2]] == ["IoU n/a", "IoU n/a"]
     assert all("IoU" not in t for t in titles[2::len(EMOTIONS)])  # no true regions of fear
     assert sum(len(ax.collections) for ax in panels[:2]) == 4  # Otsu and truth outlines
     legend = [t.get_text() for t in figure.legends[0].get_texts()]
     assert legend == ["Otsu mask of the global map", "true facial regions"]
     assert "LIME" in figure.get_suptitle()
+
+
+def test_an_unknown_figure_name_is_refused():
+    for name in ("xai_global_maps_smoothgrad", "xai_dendrograms_", "xai_maps"):
+        with pytest.raises(ValueError, match=f"unknown explainability figure '{name}'"):
+            xai_figure(name, {})
 
 
 def test_global_maps_figure_notes_missing_maps_and_checks_the_template():

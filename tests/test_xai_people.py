@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers import POPULATION, from_schema
 from varemotion.behavior.simulation import ObserverPopulation, sample_observers
 from varemotion.data import DataError
 from varemotion.xai.attention import (
@@ -320,7 +321,7 @@ def test_design_twoafc():
 
 
 def lapse_free_observers(n: int) -> pd.DataFrame:
-    population = ObserverPopulation(bias_sd=0.0, confusion_rate=0.0)
+    population = from_schema(ObserverPopulation, *POPULATION, bias_sd=0.0, confusion_rate=0.0)
     return sample_observers(n, population, EMOTIONS, seed=0).assign(lapse=0.0)
 
 

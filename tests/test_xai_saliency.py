@@ -11,7 +11,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from varemotion.models.classifier import Classifier, ClassifierConfig
-from varemotion.xai.saliency import METHODS, cam, grad_cam, lime, normalise_maps, saliency_maps, superpixels
+from varemotion.xai.methods import METHODS, saliency_maps
+from varemotion.xai.saliency import cam, grad_cam, lime, stretched, superpixels
 
 EMOTIONS = ["neutral", "happiness", "sadness", "surprise"]
 # output_stride 8 keeps a 4 x 4 feature map at 32 x 32 pixels, so the maps have structure.
@@ -47,9 +48,9 @@ class QuadrantNet(nn.Module):
         return torch.stack([8.0 * (brightness - 0.25), torch.zeros_like(brightness)], dim=1)
 
 
-def test_normalise_maps_min_max_and_constant():
+def test_stretched_maps_min_max_and_constant():
     maps = torch.stack([torch.tensor([[1.0, 3.0], [2.0, 5.0]]), torch.full((2, 2), 7.0)])
-    out = normalise_maps(maps)
+    out = stretched(maps)
     assert out.dtype == torch.float32
     assert torch.allclose(out[0], torch.tensor([[0.0, 0.5], [0.25, 1.0]]))
     assert torch.equal(out[1], torch.zeros(2, 2))
@@ -159,20 +160,29 @@ def test_saliency_maps_dispatches_and_restores_mode(resnet, images):
     assert torch.equal(classifier.net.bn1.running_mean, running_mean)
 
 
-def test_saliency_maps_calls_extremal_lazily(resnet, images, monkeypatch):
+def test_saliency_maps_imports_a_method_when_it_computes(resnet, images, monkeypatch):
     seen = {}
 
     def extremal_maps(classifier, images, targets, **settings):
         seen.update(settings, training=classifier.training)
-        return torch.ones(len(images), *images.shape[-2:], dtype=torch.float64).numpy()
+        return torch.ones(len(images), *images.shape[-2:])
 
     fake = types.ModuleType("varemotion.xai.extremal")
     fake.extremal_maps = extremal_maps
     monkeypatch.setitem(sys.modules, "varemotion.xai.extremal", fake)
     maps = saliency_maps(resnet.train(), images, torch.zeros(3, dtype=torch.long), "extremal", areas=(0.1,))
     resnet.eval()
-    assert seen == {"areas": (0.1,), "training": False}
-    assert isinstance(maps, torch.Tensor) and maps.dtype == torch.float32 and maps.shape == (3, 32, 32)
+    assert seen == {"areas": (0.1,), "training": True}  # the method itself puts the classifier in eval mode
+    assert isinstance(maps, torch.Tensor) and maps.shape == (3, 32, 32)
+
+
+def test_the_registry_names_every_method_with_its_settings():
+    assert list(METHODS) == ["cam", "gradcam", "extremal", "lime"]
+    assert [METHODS[name].function for name in ("cam", "gradcam", "lime")] == [cam, grad_cam, lime]
+    settings = {"lime": {"n_segments": 8, "n_samples": 40}, "extremal": {"areas": [0.1], "iterations": 5}, "seed": 3}
+    assert METHODS["lime"].settings(settings) == {"n_segments": 8, "n_samples": 40, "seed": 3}
+    assert METHODS["extremal"].settings(settings) == {"areas": (0.1,), "iterations": 5, "seed": 3}
+    assert METHODS["cam"].settings(settings) == {} and METHODS["gradcam"].label == "Grad-CAM"
 
 
 def test_saliency_maps_rejects_unknown_method_and_bad_targets(resnet, images):

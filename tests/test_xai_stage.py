@@ -11,18 +11,20 @@ import torch
 from PIL import Image
 
 from conftest import shared_dir
+from helpers import POPULATION, save_classifier_in, schema_defaults
 from varemotion.data.errors import DataError
 from varemotion.data.splits import Split, save_split
 from varemotion.emotions import BASIC_EMOTIONS
 from varemotion.faces import AU_NAMES, IDENTITY_NAMES, generate_faces
-from varemotion.models.classifier import Classifier, ClassifierConfig, save_classifier
+from varemotion.models.classifier import Classifier, ClassifierConfig
 from varemotion.xai.geometry import geometry_of, mean_template
+from varemotion.xai.methods import METHODS
 from varemotion.xai.people_stage import run_attention_comparison, run_people_data, run_people_images
 from varemotion.xai.regions import EKMAN_REGIONS
 from varemotion.xai.stage import run_global_maps, run_saliency
 
 EMOTIONS = list(BASIC_EMOTIONS)
-SETTINGS = {"methods": ["cam", "gradcam", "extremal", "lime"], "lime": {"n_segments": 8, "n_samples": 20},
+SETTINGS = {"methods": list(METHODS), "lime": {"n_segments": 8, "n_samples": 20},
             "extremal": {"areas": [0.1, 0.2], "iterations": 3}, "batch_size": 8, "seed": 0}
 PEOPLE = {"source": "simulated", "n_per_emotion": 2, "n_subjects": 3, "n_clicks": 2, "radius": 0.1,
           "relevance": 0.7, "noise_sd": 0.03, "clicks": None, "twoafc": None, "column_map": {}}
@@ -42,8 +44,7 @@ def tiny_classifier(directory, size=32):
     torch.manual_seed(0)
     classifier = Classifier(ClassifierConfig(arch="resnet10t", emotions=EMOTIONS, image_size=[size, size],
                                              kwargs={"channels": [8, 8, 8, 8], "stem_width": 4, "output_stride": 8}))
-    save_classifier(classifier, directory)
-    return directory / "weights.pt"
+    return save_classifier_in(classifier, directory)
 
 
 @pytest.fixture
@@ -68,7 +69,7 @@ def test_global_maps_of_synthetic_faces_are_scored_for_every_method_and_expressi
         assert np.array_equal(maps["targets"], maps["probabilities"].argmax(axis=1))
         assert all(np.bincount(maps["targets"], minlength=7) <= 2)
     out = global_outputs(tmp_path)
-    run_global_maps([tmp_path / "a.npz", tmp_path / "b.npz"], test, None, out, ["a", "b"], SETTINGS["methods"],
+    run_global_maps({"a": tmp_path / "a.npz", "b": tmp_path / "b.npz"}, test, None, out, SETTINGS["methods"],
                     {"a": False, "b": True}, 112)
     scores = pd.read_csv(out["scores"])
     assert set(scores["method"]) == set(SETTINGS["methods"]) and "neutral" not in set(scores["emotion"])
@@ -90,12 +91,12 @@ def test_simulated_people_compared_with_models(synthetic, tmp_path):
         region, face = faces["region_masks"], faces["face_masks"]
         assert (region <= face).mean() > 0.95 and face.any(axis=(1, 2)).all()
     frontend = tiny_classifier(tmp_path / "frontend")
-    run_people_data(images, frontend, clicks, twoafc, PEOPLE, {}, 0)
+    run_people_data(images, frontend, {"clicks": clicks, "twoafc": twoafc}, PEOPLE, schema_defaults(*POPULATION), 0)
     run_saliency(weights, test, images, tmp_path / "maps.npz", "people", 0, SETTINGS)
     out = {"attention": tmp_path / "attention.npz", "similarity": tmp_path / "similarity.csv",
            "twoafc_accuracy": tmp_path / "accuracy.csv", "summary": tmp_path / "summary.json"}
     resampling = {"n_resamples": 99, "confidence": 0.95, "seed": 0}
-    run_attention_comparison([tmp_path / "maps.npz"], images, clicks, twoafc, out, ["net"], SETTINGS["methods"],
+    run_attention_comparison({"net": tmp_path / "maps.npz"}, images, clicks, twoafc, out, SETTINGS["methods"],
                              resampling)
     accuracy = pd.read_csv(out["twoafc_accuracy"]).set_index(["who", "rule"])
     n_faces = len(np.load(images)["ids"])
@@ -120,19 +121,21 @@ def test_peoples_own_files_are_read_and_a_bad_row_writes_nothing(synthetic, tmp_
                            "response": ["anger", "sadness"]})
     clicks.to_csv(tmp_path / "my_clicks.csv", index=False)
     trials.to_csv(tmp_path / "my_2afc.csv", index=False)
-    people = {**PEOPLE, "source": "data", "clicks": str(tmp_path / "my_clicks.csv"),
-              "twoafc": str(tmp_path / "my_2afc.csv"), "column_map": {"subject_id": "participant"}}
+    people = {**PEOPLE, "source": "data", "column_map": {"subject_id": "participant"}}
+    files = {"clicks": tmp_path / "my_clicks.csv", "twoafc": tmp_path / "my_2afc.csv"}
     images = tmp_path / "people.npz"
-    run_people_images(test, None, images, people, 0, 112)
+    run_people_images(test, None, images, people, 0, 112, files)
     assert np.load(images)["ids"].tolist() == ["face003", "face007", "face009"]
-    run_people_data(images, None, tmp_path / "clicks.csv", tmp_path / "twoafc.csv", people, {}, 0)
+    run_people_data(images, None, {"clicks": tmp_path / "clicks.csv", "twoafc": tmp_path / "twoafc.csv"}, people, {}, 0,
+                    files=files)
     assert pd.read_csv(tmp_path / "clicks.csv")["subject_id"].tolist() == ["p1", "p1", "p2"]
 
     clicks.loc[1, "x"] = 99.0
     clicks.to_csv(tmp_path / "my_clicks.csv", index=False)
     before = (tmp_path / "my_clicks.csv").read_bytes()
     with pytest.raises(DataError, match=r"my_clicks.csv, line 3, column 'x': value '99.0'"):
-        run_people_data(images, None, tmp_path / "clicks2.csv", tmp_path / "twoafc2.csv", people, {}, 0)
+        run_people_data(images, None, {"clicks": tmp_path / "clicks2.csv", "twoafc": tmp_path / "twoafc2.csv"}, people,
+                        {}, 0, files=files)
     assert not (tmp_path / "clicks2.csv").exists() and not (tmp_path / "twoafc2.csv").exists()
     assert (tmp_path / "my_clicks.csv").read_bytes() == before
 
@@ -167,7 +170,7 @@ def test_real_faces_use_the_landmarks_mean_shape_and_ekman_regions(tmp_path):
     run_saliency(weights, tmp_path / "test.npz", None, tmp_path / "maps.npz", "global", 3,
                  {**SETTINGS, "methods": ["gradcam"]})
     out = global_outputs(tmp_path)
-    run_global_maps([tmp_path / "maps.npz"], tmp_path / "test.npz", tmp_path / "landmarks.csv", out, ["net"],
+    run_global_maps({"net": tmp_path / "maps.npz"}, tmp_path / "test.npz", tmp_path / "landmarks.csv", out,
                     ["gradcam"], {"net": False}, 112)
     scores = pd.read_csv(out["scores"])
     assert set(scores["emotion"]) <= set(EKMAN_REGIONS) and scores["iou"].between(0, 1).all()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import BinaryIO
+
+import numpy as np
+import pandas as pd
 
 
 def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> Path:
@@ -28,6 +33,35 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], o
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_csv(path: str | os.PathLike[str], table: pd.DataFrame, float_format: str | None = "%.6g") -> Path:
+    """``table`` as CSV without its index (numbers as ``float_format``), written atomically."""
+    return write_atomically(path, lambda handle: table.to_csv(handle, index=False, float_format=float_format))
+
+
+def jsonable(value):
+    """``value`` with numpy scalars as Python numbers, NaN/inf as None and tables as lists of records."""
+    if isinstance(value, pd.DataFrame):
+        return [jsonable(row) for row in value.to_dict(orient="records")]
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"cannot represent {type(value).__name__} in JSON")
+
+
+def write_json(path: str | os.PathLike[str], payload) -> Path:
+    """``payload`` (made :func:`jsonable`) as indented JSON with a final newline, written atomically."""
+    return write_atomically(path, lambda handle: handle.write(json.dumps(jsonable(payload), indent=2).encode() + b"\n"))
 
 
 def umask() -> int:

@@ -152,8 +152,14 @@ def _check_classifier_names(config: dict, section: str) -> None:
 
 
 def _check_xai(config: dict) -> None:
+    from varemotion.xai.methods import check_methods
+
     xai = config["xai"]
     _check_classifier_names(config, "xai")
+    try:
+        check_methods(xai["methods"])
+    except ValueError as error:
+        raise ConfigError(f"xai.methods: {error}") from None
     if xai["landmarks"] and not Path(xai["landmarks"]).is_file():
         raise ConfigError(f"xai.landmarks: {xai['landmarks']!r} does not exist or is not a file")
     people = xai["people"]

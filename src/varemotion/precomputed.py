@@ -67,7 +67,7 @@ def import_prior(source: str | Path, outputs: dict, kind: str, settings: dict, i
     for key, value in settings.items():
         if saved_settings.get(key) != value:
             raise _differs(config, f"settings.{key}", saved_settings.get(key), f"{value!r} (prior.settings.{key})")
-    _check_loads(source / "weights.pt", lambda: load_prior(source))
+    _check_loads(source / "weights.pt", lambda: load_prior(source / "weights.pt", config))
     _copy_all(source, outputs, PRIOR_FILES)
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 import torch
 from PIL import Image
 
-from varemotion.atomic import replace_directory, write_atomically
+from varemotion.atomic import replace_directory, write_atomically, write_csv
 from varemotion.data import DataError
 from varemotion.entropy import entropy_bits
 from varemotion.manifest import (
@@ -180,8 +180,8 @@ def write_stimuli(stimuli: Stimuli, images_path, manifest_path, acceptance_path,
     def write_tables():
         write_atomically(images_path, lambda h: np.savez_compressed(
             h, images=stimuli.images, stimulus_ids=stimuli.manifest["stimulus_id"].to_numpy(dtype=str)))
-        write_atomically(manifest_path, lambda h: stimuli.manifest.to_csv(h, index=False, float_format="%.6g"))
-        write_atomically(acceptance_path, lambda h: stimuli.acceptance.to_csv(h, index=False, float_format="%.4g"))
+        write_csv(manifest_path, stimuli.manifest)
+        write_csv(acceptance_path, stimuli.acceptance, float_format="%.4g")
 
     write_png_folder(stimuli.manifest["stimulus_id"], stimuli.images, png_dir, before_move=write_tables)
 
@@ -235,8 +235,7 @@ def read_stimulus_images(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.n
 
 def set_realism(scores_path, n_images: int, threshold_path, apply: bool) -> SetRealism:
     """One set's realism scores, and which images pass (all of them when the filter is not applied)."""
-    from varemotion.realism.scores import read_scores, realistic
-    from varemotion.realism.stage import read_threshold
+    from varemotion.realism.scores import read_scores, read_threshold, realistic
 
     scores = read_scores(scores_path, n_images)
     measure, threshold = read_threshold(threshold_path)
@@ -244,20 +243,20 @@ def set_realism(scores_path, n_images: int, threshold_path, apply: bool) -> SetR
     return SetRealism(scores, passed)
 
 
-def run_stimulus_set(classifiers: dict, set_paths: list, realism_paths: list, threshold_path, thresholds: dict,
-                     output) -> Stimuli:
+def run_stimulus_set(classifiers: dict, sets: dict, threshold_path, thresholds: dict, output) -> Stimuli:
     """Filter the sample sets (probabilities, then realism when `thresholds["realism"]`) and write the set.
 
-    `classifiers` maps names to weight files; `realism_paths` holds each set's score table, in the
-    order of `set_paths`; `output` names the images, manifest, acceptance and png outputs.
+    `classifiers` maps names to weight files; `sets` maps each sample set's name to its `images` and
+    realism `scores` files, in the order of the stimuli; `output` names the images, manifest,
+    acceptance and png outputs.
     """
     from varemotion.models import load_classifier
     from varemotion.sampling.sets import load_sample_set
 
     models = {name: load_classifier(path) for name, path in classifiers.items()}
-    sample_sets = [load_sample_set(path) for path in set_paths]
-    realism = [set_realism(path, len(s), threshold_path, thresholds["realism"])
-               for path, s in zip(realism_paths, sample_sets, strict=True)]
+    sample_sets = [load_sample_set(files["images"]) for files in sets.values()]
+    realism = [set_realism(files["scores"], len(s), threshold_path, thresholds["realism"])
+               for files, s in zip(sets.values(), sample_sets)]
     stimuli = assemble_stimuli(sample_sets, models, thresholds, realism)
     write_stimuli(stimuli, output["images"], output["manifest"], output["acceptance"], output["png"])
     return stimuli

@@ -4,10 +4,10 @@
 
 rule finetune_group:
     input:
-        base="results/models/{classifier}/weights.pt",
-        stimuli="results/stimuli/images.npz",
-        trials="results/behavior/trials.csv",
-        holdout="results/behavior/holdout.csv",
+        base=classifier_file("{classifier}"),
+        stimuli=rules.stimulus_set.output.images,
+        trials=rules.trial_table.output[0],
+        holdout=rules.trial_design.output.holdout,
         train=lambda w: dataset_splits()["train"],
     output:
         weights="results/alignment/{classifier}/{group_model}/weights.pt",
@@ -35,10 +35,10 @@ rule finetune_group:
 
 rule individual_models:
     input:
-        group="results/alignment/{classifier}/group/weights.pt",
-        stimuli="results/stimuli/images.npz",
-        trials="results/behavior/trials.csv",
-        holdout="results/behavior/holdout.csv",
+        group=group_weights(),
+        stimuli=rules.stimulus_set.output.images,
+        trials=rules.trial_table.output[0],
+        holdout=rules.trial_design.output.holdout,
         train=lambda w: dataset_splits()["train"],
     output:
         weights="results/alignment/{classifier}/individual/weights.pt",
@@ -63,10 +63,10 @@ rule individual_models:
 rule alignment_evaluation:
     input:
         unpack(alignment_models),
-        stimuli="results/stimuli/images.npz",
-        trials="results/behavior/trials.csv",
-        manifest="results/stimuli/manifest.csv",
-        holdout="results/behavior/holdout.csv",
+        stimuli=rules.stimulus_set.output.images,
+        trials=rules.trial_table.output[0],
+        manifest=rules.stimulus_set.output.manifest,
+        holdout=rules.trial_design.output.holdout,
         test=lambda w: dataset_splits()["test"],
     output:
         participants="results/alignment/{classifier}/evaluation/participants.csv",
@@ -92,14 +92,14 @@ rule alignment_evaluation:
 
 rule manipulation:
     input:
-        prior=PRIOR_WEIGHTS,
-        group="results/alignment/{classifier}/group/weights.pt",
-        individual="results/alignment/{classifier}/individual/weights.pt",
-        frontend="results/behavior/frontend/weights.pt",
-        logits="results/behavior/frontend/logits.csv",
-        stimuli="results/stimuli/images.npz",
-        manifest="results/stimuli/manifest.csv",
-        observers="results/behavior/simulated/observers.csv",
+        prior=prior_file(),
+        group=group_weights(),
+        individual=rules.individual_models.output.weights,
+        frontend=frontend_file("weights"),
+        logits=frontend_file("logits"),
+        stimuli=rules.stimulus_set.output.images,
+        manifest=rules.stimulus_set.output.manifest,
+        observers=participants_file("simulated", "observers"),
     output:
         images="results/alignment/{classifier}/manipulation/images.npz",
         stimuli="results/alignment/{classifier}/manipulation/stimuli.csv",
@@ -129,7 +129,7 @@ rule manipulation:
 
 rule ferplus_vote_finetune:
     input:
-        base="results/models/{classifier}/weights.pt",
+        base=classifier_file("{classifier}"),
         train=lambda w: dataset_splits()["train"],
         test=lambda w: dataset_splits()["test"],
     output:
@@ -142,9 +142,8 @@ rule ferplus_vote_finetune:
         "results/logs/alignment/{classifier}_votes.log",
     params:
         torch_threads=TORCH_THREADS,
-        train=config["alignment"]["votes"],
-        n_resamples=config["stats"]["n_resamples"],
-        seed=config["stats"]["seed"],
+        train={**config["train"], **config["alignment"]["votes"]},
+        stats=config["stats"],
     # Reusable across workflows with `--cache` (so it has no benchmark file: a cache hit could not fill it).
     cache: True
     threads: TORCH_THREADS

@@ -4,8 +4,7 @@
 
 rule catch_faces:
     input:
-        test=dataset_splits()["test"],
-        classifiers=expand("results/models/{classifier}/weights.pt", classifier=CLASSIFIERS),
+        unpack(named_inputs(classifier_weights(CLASSIFIERS), test=dataset_splits()["test"])),
     output:
         images="results/behavior/catch/images.npz",
         table="results/behavior/catch/catch.csv",
@@ -24,8 +23,8 @@ rule catch_faces:
 
 rule trial_design:
     input:
-        manifest="results/stimuli/manifest.csv",
-        catch="results/behavior/catch/catch.csv",
+        manifest=rules.stimulus_set.output.manifest,
+        catch=rules.catch_faces.output.table,
     output:
         design="results/behavior/design.csv",
         summary="results/behavior/design_summary.json",
@@ -90,9 +89,9 @@ rule train_observer_frontend:
 
 rule observer_logits:
     input:
-        frontend="results/behavior/{frontend}/weights.pt",
-        stimuli="results/stimuli/images.npz",
-        catch="results/behavior/catch/images.npz",
+        frontend=rules.train_observer_frontend.output.weights,
+        stimuli=rules.stimulus_set.output.images,
+        catch=rules.catch_faces.output.images,
     output:
         "results/behavior/{frontend}/logits.csv",
     log:
@@ -108,8 +107,8 @@ rule observer_logits:
 
 rule simulate_participants:
     input:
-        design="results/behavior/design.csv",
-        logits=lambda w: f"results/behavior/{'frontend_swapped' if w.variant == 'simulated_swapped' else 'frontend'}/logits.csv",
+        design=rules.trial_design.output.design,
+        logits=lambda w: frontend_file("logits", "frontend_swapped" if w.variant == "simulated_swapped" else "frontend"),
     output:
         trials="results/behavior/{variant}/trials.csv",
         catch="results/behavior/{variant}/catch.csv",
@@ -134,8 +133,8 @@ rule simulate_participants:
 rule ingest_ratings:
     input:
         ratings=config["behavior"]["ratings"]["paths"],
-        manifest="results/stimuli/manifest.csv",
-        holdout="results/behavior/holdout.csv",
+        manifest=rules.stimulus_set.output.manifest,
+        holdout=rules.trial_design.output.holdout,
     output:
         trials="results/behavior/ratings/trials.csv",
         catch="results/behavior/ratings/catch.csv",
@@ -163,8 +162,8 @@ rule ingest_ratings:
 
 rule trial_table:
     input:
-        trials=f"results/behavior/{BEHAVIOR_SOURCE}/trials.csv",
-        manifest="results/stimuli/manifest.csv",
+        trials=participants_file(BEHAVIOR_SOURCE, "trials"),
+        manifest=rules.stimulus_set.output.manifest,
     output:
         report("results/behavior/trials.csv", caption="../report/trials.rst", category="Behaviour"),
     log:
@@ -181,9 +180,9 @@ rule trial_table:
 rule experiment:
     """The rating experiment for people: jsPsych (offline, or with `varemotion serve`), a JATOS study and PsychoPy files."""
     input:
-        design="results/behavior/design.csv",
-        stimuli="results/stimuli/png",
-        catch="results/behavior/catch/png",
+        design=rules.trial_design.output.design,
+        stimuli=rules.stimulus_set.output.png,
+        catch=rules.catch_faces.output.png,
         package=multiext(str(Path(workflow.basedir) / "resources" / "jspsych" / "package"), ".json", "-lock.json"),
     output:
         directory("results/experiment"),
@@ -204,8 +203,8 @@ rule experiment:
 rule power_analysis:
     input:
         unpack(power_alignment_inputs),
-        manifest="results/stimuli/manifest.csv",
-        logits="results/behavior/frontend/logits.csv",
+        manifest=rules.stimulus_set.output.manifest,
+        logits=frontend_file("logits"),
     output:
         report("results/behavior/power.csv", caption="../report/power_table.rst", category="Behaviour"),
     log:
@@ -217,6 +216,7 @@ rule power_analysis:
         classifiers=CLASSIFIERS,
         population=config["behavior"]["observers"]["population"],
         power=config["behavior"]["power"],
+        train_fraction=config["behavior"]["design"]["train_fraction"],
         stats=STATS_SETTINGS,
         individual=alignment_settings("individual"),
         validation_fraction=config["alignment"]["validation_fraction"],

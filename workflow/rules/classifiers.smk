@@ -5,9 +5,7 @@ rule train_classifier:
     input:
         unpack(dataset_splits),
     output:
-        weights="results/models/{classifier}/weights.pt",
-        config="results/models/{classifier}/config.json",
-        metrics="results/models/{classifier}/metrics.json",
+        **classifier_outputs(),
     log:
         "results/logs/models/{classifier}.log",
     params:

@@ -17,6 +17,7 @@ from varemotion.config import (
     settle_prior_kind,
 )
 from varemotion.realism.measures import resolve_measure
+from varemotion.xai.methods import METHODS
 
 
 validate(config, schema="../schemas/config.schema.yaml", set_default=True)
@@ -42,11 +43,9 @@ ALIGNED = config["alignment"]["classifiers"] or CLASSIFIERS[:1]
 ALIGNMENT_FIGURES = ("alignment_accuracy", "alignment_participants")
 XAI = config["xai"]
 EXPLAINED = XAI["classifiers"] or CLASSIFIERS
-XAI_METHODS = XAI["methods"]
+XAI_METHODS = XAI["methods"] or list(METHODS)
 # A folder of trained classifiers and prior used instead of training them (None: train).
 PRECOMPUTED = config["precomputed_weights"]
-# Named by path, not as rules.train_prior.output, so that precomputed_prior can provide it too.
-PRIOR_WEIGHTS = "results/prior/weights.pt"
 # Every job computes with the same number of PyTorch threads whatever `--cores` is: CPU kernels
 # add numbers in an order that depends on the thread count, so this keeps results identical
 # between `--cores 1` and `--cores 16`. Jobs inherit the environment (also on a cluster node,
@@ -64,16 +63,65 @@ wildcard_constraints:
     guide_a="|".join(CLASSIFIERS),
     guide_b="|".join(CLASSIFIERS),
     split="|".join(SPLITS),
-    method="|".join(("cam", "gradcam", "extremal", "lime")),
+
+
+# The files of a classifier and of the prior, which two rules can make: train_classifier and
+# train_prior, or precomputed_classifier and precomputed_prior with `precomputed_weights`.
+CLASSIFIER_FILES = {"weights": "weights.pt", "config": "config.json", "metrics": "metrics.json"}
+PRIOR_FILES = {"weights": "weights.pt", "config": "config.json", "history": "history.csv"}
+
+
+def classifier_file(name, key="weights"):
+    """One file of the classifier `name` (a configured name, or a wildcard such as "{guide}")."""
+    return f"results/models/{name}/{CLASSIFIER_FILES[key]}"
+
+
+def classifier_outputs():
+    """The output files of a rule that makes a classifier (wildcard {classifier})."""
+    return {key: classifier_file("{classifier}", key) for key in CLASSIFIER_FILES}
+
+
+def classifier_weights(names):
+    """Classifier name → its weight file."""
+    return {name: classifier_file(name) for name in names}
+
+
+def prior_file(key="weights"):
+    """One file of the prior."""
+    return f"results/prior/{PRIOR_FILES[key]}"
+
+
+def filled(pattern, **wildcards):
+    """A rule's output `pattern` with some of its wildcards filled in and the others kept."""
+    return expand(pattern, allow_missing=True, **wildcards)[0]
+
+
+def named_inputs(files, **others):
+    """An input function for `unpack`: the rule's `others` beside `files` (name → path, or a function of
+    the wildcards giving that), so that a script reads each classifier's file by the classifier's name.
+
+    `others` values may be functions of the wildcards. A name among both would hide a file: refused.
+    """
+    def inputs(wildcards):
+        named = files(wildcards) if callable(files) else files
+        clash = sorted(set(named) & set(others))
+        if clash:
+            raise WorkflowError(f"classifiers {clash} are named like other inputs of the rule that reads them; "
+                                "rename them under `classifiers`")
+        return {**{key: value(wildcards) if callable(value) else value for key, value in others.items()}, **named}
+
+    return inputs
 
 
 def dataset_splits(wildcards=None):
     """The train/val/test files the study uses: a real source's training and validation faces
     without those set aside for the observers' front-end."""
+    made = getattr(rules, f"{SOURCE}_dataset").output
     if SOURCE == "synthetic":
-        return {split: f"results/data/{SOURCE}/{split}.npz" for split in SPLITS}
-    return {"train": f"results/data/{SOURCE}/guides/train.npz", "val": f"results/data/{SOURCE}/guides/val.npz",
-            "test": f"results/data/{SOURCE}/test.npz"}
+        return {split: made[split] for split in SPLITS}
+    guides = rules.observer_faces.output
+    return {"train": filled(guides.guides_train, source=SOURCE), "val": filled(guides.guides_val, source=SOURCE),
+            "test": made.test}
 
 
 def source_location(source, *parts):
@@ -89,9 +137,10 @@ def observer_splits(wildcards=None):
     """What the observers' front-ends learn from: faces the guides never saw (their own synthetic
     faces, or a real source's faces set aside for them), tested on the study's test split."""
     if SOURCE == "synthetic":
-        return {split: f"results/data/synthetic_observer/{split}.npz" for split in SPLITS}
-    return {"train": f"results/data/{SOURCE}/observer/train.npz", "val": f"results/data/{SOURCE}/observer/val.npz",
-            "test": f"results/data/{SOURCE}/test.npz"}
+        return dict(rules.observer_synthetic_dataset.output.items())
+    observer = rules.observer_faces.output
+    return {"train": filled(observer.observer_train, source=SOURCE), "val": filled(observer.observer_val, source=SOURCE),
+            "test": dataset_splits()["test"]}
 
 
 def frontend_config(wildcards):
@@ -115,15 +164,21 @@ STATS_SETTINGS = {key: value for key, value in config["stats"].items() if key !=
 ANALYSIS_VARIANTS = {"null": "simulated_null", "swapped": "simulated_swapped"}
 
 
+def participants_file(variant, key):
+    """A table (`trials`, `catch`) of one group of participants: people's ingested ratings (variant
+    "ratings") or simulated participants (the other variants)."""
+    made_by = rules.ingest_ratings if variant == "ratings" else rules.simulate_participants
+    return filled(made_by.output[key], variant=variant)
+
+
 def analysis_trials(analysis):
     """The trial table of an analysis: the study's, or a variant of the simulated participants."""
-    return "results/behavior/trials.csv" if analysis == "study" else f"results/behavior/{ANALYSIS_VARIANTS[analysis]}/trials.csv"
+    return rules.trial_table.output[0] if analysis == "study" else participants_file(ANALYSIS_VARIANTS[analysis], "trials")
 
 
 def analysis_catch(analysis):
     """The catch answers of the analysis's participants (for the slip rate)."""
-    variant = BEHAVIOR_SOURCE if analysis == "study" else ANALYSIS_VARIANTS[analysis]
-    return f"results/behavior/{variant}/catch.csv"
+    return participants_file(BEHAVIOR_SOURCE if analysis == "study" else ANALYSIS_VARIANTS[analysis], "catch")
 
 
 def figure(name):
@@ -132,6 +187,8 @@ def figure(name):
 
 
 SAMPLER_OPTIONS = ("scheduler", "num_inference_steps", "guidance_scale", "guidance_stop", "guidance_goal", "time_travel", "renoise")
+#: The sampler's options that shape an unguided sample.
+UNGUIDED_SAMPLER_OPTIONS = ("scheduler", "num_inference_steps", "time_travel", "renoise")
 
 
 def sampling_params(kind):
@@ -146,10 +203,8 @@ def sampling_params(kind):
 
 
 def control_guides():
-    """Classifier name → weights guiding the control set: all of them (class-guided) or none (unguided)."""
-    if config["sampling"]["control"] == "unguided":
-        return {}
-    return {name: f"results/models/{name}/weights.pt" for name in CLASSIFIERS}
+    """The classifiers guiding the control set: all of them (class-guided) or none (unguided)."""
+    return [] if config["sampling"]["control"] == "unguided" else CLASSIFIERS
 
 
 def sample_set_names():
@@ -162,14 +217,24 @@ def sample_set_names():
     ]
 
 
-def sample_sets(wildcards=None):
-    """Every sample set's file, in the order of `sample_set_names`."""
-    return [f"results/samples/{name}.npz" for name in sample_set_names()]
+def sample_set_file(name):
+    """The file of one sample set (a name of `sample_set_names`)."""
+    kind, _, guides = name.partition("/")
+    if kind == "control":
+        return rules.sample_control.output[0]
+    if kind == "uncertainty":
+        return filled(rules.sample_uncertainty.output[0], guide=guides)
+    guide_a, guide_b = guides.split("-")
+    return filled(rules.sample_controversial.output[0], guide_a=guide_a, guide_b=guide_b)
 
 
-def realism_score_tables(wildcards=None):
-    """Every sample set's realism scores, in the order of `sample_set_names`."""
-    return [f"results/realism/scores/samples/{name}.csv" for name in sample_set_names()]
+def sample_set_inputs():
+    """Every sample set and its realism scores, keyed `set_<name>` and `scores_<name>`."""
+    inputs = {}
+    for name in sample_set_names():
+        inputs[f"set_{name}"] = sample_set_file(name)
+        inputs[f"scores_{name}"] = filled(rules.realism_scores_samples.output[0], set=name)
+    return inputs
 
 
 # The realism measures, with `auto` settled by the data source and by whether mediapipe is installed.
@@ -190,20 +255,17 @@ REALISM_SETTINGS = {
 
 def realism_report_inputs(wildcards=None):
     """Everything the realism report compares: real test faces, the prior's samples, the sets, the stimuli."""
-    inputs = {
+    return {
         "test": dataset_splits()["test"],
-        "real_reference": "results/realism/scores/real_reference.csv",
-        "real_heldout": "results/realism/scores/real_heldout.csv",
-        "unguided": "results/prior/unguided.npz",
-        "unguided_scores": "results/realism/scores/unguided.csv",
-        "stimuli": "results/stimuli/images.npz",
-        "manifest": "results/stimuli/manifest.csv",
-        "threshold": "results/realism/threshold.json",
+        "real_reference": filled(rules.realism_scores_real.output[0], part="reference"),
+        "real_heldout": filled(rules.realism_scores_real.output[0], part="heldout"),
+        "unguided": rules.prior_quality.output.samples,
+        "unguided_scores": rules.realism_scores_unguided.output[0],
+        "stimuli": rules.stimulus_set.output.images,
+        "manifest": rules.stimulus_set.output.manifest,
+        "threshold": rules.realism_threshold.output[0],
+        **sample_set_inputs(),
     }
-    for name in sample_set_names():
-        inputs[f"set_{name}"] = f"results/samples/{name}.npz"
-        inputs[f"scores_{name}"] = f"results/realism/scores/samples/{name}.csv"
-    return inputs
 
 
 def alignment_settings(level):
@@ -211,24 +273,36 @@ def alignment_settings(level):
     return {**config["alignment"][level], "seed": config["alignment"]["seed"]}
 
 
+def group_weights(classifier="{classifier}", model="group"):
+    """The weights of a group model (`group` or `group_soft`) of a classifier."""
+    return filled(rules.finetune_group.output.weights, classifier=classifier, group_model=model)
+
+
+def frontend_file(key, frontend="frontend"):
+    """A file (`weights`, `logits`) of an observers' front-end (`frontend` or `frontend_swapped`)."""
+    if key == "logits":
+        return filled(rules.observer_logits.output[0], frontend=frontend)
+    return filled(rules.train_observer_frontend.output[key], frontend=frontend)
+
+
 def power_alignment_inputs(wildcards=None):
     """With `behavior.power.individual_vs_group`: the group model of the first aligned classifier and its data."""
     if not config["behavior"]["power"]["individual_vs_group"]:
         return {}
-    return {"group": f"results/alignment/{ALIGNED[0]}/group/weights.pt", "stimuli": "results/stimuli/images.npz",
+    return {"group": group_weights(ALIGNED[0]), "stimuli": rules.stimulus_set.output.images,
             "train": dataset_splits()["train"]}
 
 
 def alignment_models(wildcards):
     """The models the alignment evaluation compares, and the simulated observers' true parameters."""
     models = {
-        "base": f"results/models/{wildcards.classifier}/weights.pt",
-        "group": f"results/alignment/{wildcards.classifier}/group/weights.pt",
-        "group_soft": f"results/alignment/{wildcards.classifier}/group_soft/weights.pt",
-        "individual": f"results/alignment/{wildcards.classifier}/individual/weights.pt",
+        "base": classifier_file(wildcards.classifier),
+        "group": group_weights(wildcards.classifier),
+        "group_soft": group_weights(wildcards.classifier, "group_soft"),
+        "individual": filled(rules.individual_models.output.weights, classifier=wildcards.classifier),
     }
     if BEHAVIOR_SOURCE == "simulated":
-        models["observers"] = "results/behavior/simulated/observers.csv"
+        models["observers"] = participants_file("simulated", "observers")
     return models
 
 
@@ -237,14 +311,14 @@ def alignment_outputs():
     planted-bias figure and the manipulation test."""
     outputs = []
     for name in ALIGNED:
-        outputs.append(f"results/alignment/{name}/evaluation/summary.json")
+        outputs.append(filled(rules.alignment_evaluation.output.summary, classifier=name))
         outputs += [f for figure_name in ALIGNMENT_FIGURES for f in figure(f"{figure_name}_{name}")]
         if BEHAVIOR_SOURCE == "simulated":
             outputs += figure(f"alignment_bias_{name}")
         if BEHAVIOR_SOURCE == "simulated" and GENERATED:  # its control images are generated ones
             outputs += figure(f"manipulation_{name}")
         if SOURCE == "ferplus":
-            outputs.append(f"results/alignment/{name}/votes/correlations.csv")
+            outputs.append(filled(rules.ferplus_vote_finetune.output.correlations, classifier=name))
     return outputs
 
 
@@ -269,21 +343,36 @@ def xai_settings():
     }
 
 
+PEOPLE_FILES = ("clicks", "twoafc")
+
+
 def people_files(wildcards=None):
     """People's own click and 2AFC files (`xai.people.source: data`), so that a changed file reruns."""
     people = XAI["people"]
-    return {"clicks": people["clicks"], "twoafc": people["twoafc"]} if people["source"] == "data" else {}
+    return {key: people[key] for key in PEOPLE_FILES} if people["source"] == "data" else {}
+
+
+def people_settings():
+    """The `xai.people` settings without the files, which reach the scripts as inputs."""
+    return {key: value for key, value in XAI["people"].items() if key not in PEOPLE_FILES}
+
+
+XAI_PEOPLE_FIGURES = ("xai_attention", "xai_similarity", "xai_2afc")
+
+
+def saliency_files(image_set):
+    """Classifier name → its saliency maps of one image set (`global` or `people`), for every explained classifier."""
+    return {name: filled(rules.saliency_maps.output[0], classifier=name, image_set=image_set) for name in EXPLAINED}
 
 
 def xai_figure_inputs(wildcards):
     """The saved results one figure of the explainability stage is drawn from."""
-    name = wildcards.figure
-    if name in ("xai_attention", "xai_similarity", "xai_2afc"):
-        return {"images": "results/xai/people/images.npz", "attention": "results/xai/people/attention.npz",
-                "similarity": "results/xai/people/similarity.csv", "twoafc": "results/xai/people/twoafc_accuracy.csv",
-                "maps": expand("results/xai/maps/{classifier}/people.npz", classifier=EXPLAINED)}
-    return {"maps": "results/xai/global/maps.npz", "template": "results/xai/global/template.npz",
-            "scores": "results/xai/global/scores.csv"}
+    if wildcards.figure in XAI_PEOPLE_FIGURES:
+        people = rules.attention_comparison.output
+        return named_inputs(saliency_files("people"), images=rules.xai_people_images.output[0],
+                            attention=people.attention, similarity=people.similarity,
+                            twoafc=people.twoafc_accuracy)(wildcards)
+    return {key: rules.global_maps.output[key] for key in ("maps", "template", "scores")}
 
 
 def xai_outputs():
@@ -292,22 +381,22 @@ def xai_outputs():
         return []
     outputs = []
     if xai_has_landmarks():
-        outputs.append("results/xai/global/summary.json")
+        outputs.append(rules.global_maps.output.summary)
         outputs += figure("xai_iou")
         for method in XAI_METHODS:
             outputs += [*figure(f"xai_global_maps_{method}"), *figure(f"xai_dendrograms_{method}")]
     if xai_people_enabled():
-        outputs.append("results/xai/people/summary.json")
-        outputs += [f for name in ("xai_attention", "xai_similarity", "xai_2afc") for f in figure(name)]
+        outputs.append(rules.attention_comparison.output.summary)
+        outputs += [f for name in XAI_PEOPLE_FIGURES for f in figure(name)]
     return outputs
 
 
 def generated_outputs():
     """What only a generated stimulus set has: the prior's quality, the realism measures, the pair grids."""
     return [
-        "results/prior/quality.json",
+        rules.prior_quality.output.report,
         *figure("prior_samples"),
-        "results/realism/report.csv",
+        rules.realism_report.output.report,
         *figure("stimuli_vs_real"),
         *[f for c in CLASSIFIERS for f in figure(f"pairs_uncertainty_{c}")],
         *[f for a, b in GUIDE_PAIRS for f in figure(f"pairs_controversial_{a}-{b}")],
@@ -315,24 +404,25 @@ def generated_outputs():
 
 
 def get_final_outputs():
+    """What `all` builds."""
     outputs = [
         *dataset_splits().values(),
         *figure(f"dataset_{SOURCE}"),
-        *expand("results/models/{classifier}/metrics.json", classifier=CLASSIFIERS),
+        *[classifier_file(name, "metrics") for name in CLASSIFIERS],
         *[f for c in CLASSIFIERS for f in figure(f"confusion_{c}")],
     ]
     if SOURCE == "synthetic":
         outputs += figure("synthetic_faces")
     outputs += generated_outputs() if GENERATED else []
-    outputs += ["results/stimuli/manifest.csv", "results/behavior/trials.csv", *figure("power")]
+    outputs += [rules.stimulus_set.output.manifest, rules.trial_table.output[0], *figure("power")]
     analyses = ["study", "null"] if BEHAVIOR_SOURCE == "simulated" else ["study"]
     for analysis in analyses:
-        outputs.append(f"results/stats/{analysis}/summary.json")
+        outputs.append(filled(rules.study_statistics.output.summary, analysis=analysis))
         outputs += [f for name in FINAL_STATISTICS_FIGURES for f in figure(f"{name}_{analysis}")]
         if GRADED_BY:
-            outputs += [f"results/stats/{analysis}/graded.csv", *figure(f"graded_ambiguity_{analysis}")]
+            outputs += [filled(rules.graded_ambiguity.output.table, analysis=analysis), *figure(f"graded_ambiguity_{analysis}")]
     if BEHAVIOR_SOURCE == "simulated" and config["behavior"]["observers"]["swapped_frontend"]["enabled"]:
-        outputs.append("results/stats/frontend_comparison.csv")
+        outputs.append(rules.frontend_comparison.output[0])
     if SOURCE == "ferplus":
-        outputs.append("results/stats/ferplus_votes/correlations.csv")
+        outputs.append(rules.ferplus_vote_statistics.output.correlations)
     return outputs + alignment_outputs() + xai_outputs()

@@ -6,9 +6,7 @@ if not GENERATED:
 
     rule stimulus_set:
         input:
-            images=FOLDER["images"],
-            table=FOLDER["table"],
-            classifiers=expand("results/models/{classifier}/weights.pt", classifier=CLASSIFIERS),
+            unpack(named_inputs(classifier_weights(CLASSIFIERS), images=FOLDER["images"], table=FOLDER["table"])),
         output:
             images="results/stimuli/images.npz",
             manifest=report("results/stimuli/manifest.csv", caption="../report/manifest.rst", category="Stimuli"),

@@ -47,7 +47,7 @@ rule dataset_figure:
 
 rule confusion_figure:
     input:
-        metrics="results/models/{classifier}/metrics.json",
+        metrics=classifier_file("{classifier}", "metrics"),
     output:
         png=report(
             "results/figures/confusion_{classifier}.png",
@@ -88,10 +88,9 @@ rule prior_samples_figure:
 
 rule uncertainty_grid_figure:
     input:
-        samples=rules.sample_uncertainty.output[0],
-        guides=["results/models/{guide}/weights.pt"],
-        realism="results/realism/scores/samples/uncertainty/{guide}.csv",
-        threshold=rules.realism_threshold.output[0],
+        unpack(named_inputs(lambda w: classifier_weights([w.guide]), samples=rules.sample_uncertainty.output[0],
+                            realism=filled(rules.realism_scores_samples.output[0], set="uncertainty/{guide}"),
+                            threshold=rules.realism_threshold.output[0])),
     output:
         png=report(
             "results/figures/pairs_uncertainty_{guide}.png",
@@ -115,10 +114,10 @@ rule uncertainty_grid_figure:
 
 rule controversial_grid_figure:
     input:
-        samples=rules.sample_controversial.output[0],
-        guides=["results/models/{guide_a}/weights.pt", "results/models/{guide_b}/weights.pt"],
-        realism="results/realism/scores/samples/controversial/{guide_a}-{guide_b}.csv",
-        threshold=rules.realism_threshold.output[0],
+        unpack(named_inputs(lambda w: classifier_weights([w.guide_a, w.guide_b]),
+                            samples=rules.sample_controversial.output[0],
+                            realism=filled(rules.realism_scores_samples.output[0], set="controversial/{guide_a}-{guide_b}"),
+                            threshold=rules.realism_threshold.output[0])),
     output:
         png=report(
             "results/figures/pairs_controversial_{guide_a}-{guide_b}.png",
@@ -160,10 +159,7 @@ rule power_figure:
 
 rule statistics_figure:
     input:
-        per_image="results/stats/{analysis}/per_image.csv",
-        correlations="results/stats/{analysis}/correlations.csv",
-        comparisons="results/stats/{analysis}/comparisons.csv",
-        outcomes="results/stats/{analysis}/outcomes.csv",
+        **{key: rules.study_statistics.output[key] for key in ("per_image", "correlations", "comparisons", "outcomes")},
     output:
         png=report("results/figures/{figure}_{analysis}.png", caption="../report/statistics_figure.rst", category="Entropy statistics",
                    subcategory="{analysis}"),
@@ -210,10 +206,10 @@ rule graded_ambiguity_figure:
 
 rule alignment_figure:
     input:
-        accuracy="results/alignment/{classifier}/evaluation/accuracy.csv",
-        participants="results/alignment/{classifier}/evaluation/participants.csv",
-        bias="results/alignment/{classifier}/evaluation/bias_recovery.csv",
-        summary="results/alignment/{classifier}/evaluation/summary.json",
+        accuracy=rules.alignment_evaluation.output.accuracy,
+        participants=rules.alignment_evaluation.output.participants,
+        bias=rules.alignment_evaluation.output.bias_recovery,
+        summary=rules.alignment_evaluation.output.summary,
     output:
         png=report("results/figures/{figure}_{classifier}.png", caption="../report/alignment_figure.rst",
                    category="Alignment"),
@@ -235,7 +231,7 @@ rule alignment_figure:
 
 rule manipulation_figure:
     input:
-        "results/alignment/{classifier}/manipulation/summary.csv",
+        rules.manipulation.output.table,
     output:
         png=report("results/figures/manipulation_{classifier}.png", caption="../report/manipulation.rst",
                    category="Alignment"),

@@ -13,12 +13,10 @@ if PRECOMPUTED:
 
     rule precomputed_classifier:
         input:
-            multiext(f"{PRECOMPUTED}/models/{{classifier}}/", "weights.pt", "config.json", "metrics.json"),
+            multiext(f"{PRECOMPUTED}/models/{{classifier}}/", *CLASSIFIER_FILES.values()),
             train=lambda w: dataset_splits()["train"],
         output:
-            weights="results/models/{classifier}/weights.pt",
-            config="results/models/{classifier}/config.json",
-            metrics="results/models/{classifier}/metrics.json",
+            **classifier_outputs(),
         log:
             "results/logs/models/{classifier}_precomputed.log",
         params:
@@ -33,12 +31,10 @@ if PRECOMPUTED:
 
     rule precomputed_prior:
         input:
-            multiext(f"{PRECOMPUTED}/prior/", "weights.pt", "config.json", "history.csv"),
+            multiext(f"{PRECOMPUTED}/prior/", *PRIOR_FILES.values()),
             train=lambda w: dataset_splits()["train"],
         output:
-            weights="results/prior/weights.pt",
-            config="results/prior/config.json",
-            history="results/prior/history.csv",
+            **{key: prior_file(key) for key in PRIOR_FILES},
         log:
             "results/logs/prior/precomputed.log",
         params:

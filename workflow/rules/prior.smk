@@ -6,7 +6,7 @@ rule train_prior:
         train=lambda w: dataset_splits()["train"],
     output:
         # multiext: the form Snakemake's between-workflow cache needs for several output files
-        multiext("results/prior/", weights="weights.pt", config="config.json", history="history.csv"),
+        multiext("results/prior/", **PRIOR_FILES),
     log:
         "results/logs/prior/train.log",
     params:
@@ -31,9 +31,9 @@ rule train_prior:
 
 rule prior_quality:
     input:
-        prior=PRIOR_WEIGHTS,
+        prior=prior_file(),
         test=lambda w: dataset_splits()["test"],
-        classifier=lambda w: f"results/models/{BASE_CLASSIFIER}/weights.pt",
+        classifier=classifier_file(BASE_CLASSIFIER),
     output:
         report=report("results/prior/quality.json", caption="../report/prior_quality.rst", category="Prior"),
         samples="results/prior/unguided.npz",
@@ -41,10 +41,13 @@ rule prior_quality:
         "results/logs/prior/quality.log",
     params:
         torch_threads=TORCH_THREADS,
+        classifier=BASE_CLASSIFIER,
         n_samples=config["prior"]["quality"]["n_samples"],
-        num_inference_steps=config["sampling"]["num_inference_steps"],
-        seed=config["prior"]["train"]["seed"],
-        two_sample={k: v for k, v in config["realism"]["two_sample"].items() if k != "seed"},
+        # The sampler of the sample sets, unguided; image k from noise seeded sampling.seed + k.
+        sampler={key: config["sampling"][key] for key in UNGUIDED_SAMPLER_OPTIONS},
+        max_batch=config["sampling"]["max_batch"],
+        seed=config["sampling"]["seed"],
+        two_sample=config["realism"]["two_sample"],
     # Reusable across workflows with `--cache` (so it has no benchmark file: a cache hit could not fill it).
     cache: True
     threads: TORCH_THREADS

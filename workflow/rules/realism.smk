@@ -3,7 +3,7 @@
 
 rule realism_scores_samples:
     input:
-        images="results/samples/{set}.npz",
+        images=lambda w: sample_set_file(w.set),
     output:
         "results/realism/scores/samples/{set}.csv",
     log:
@@ -67,7 +67,7 @@ rule realism_scores_real:
 
 rule realism_threshold:
     input:
-        reference="results/realism/scores/real_reference.csv",
+        reference=filled(rules.realism_scores_real.output[0], part="reference"),
     output:
         "results/realism/threshold.json",
     log:

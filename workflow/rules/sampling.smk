@@ -3,9 +3,8 @@
 
 rule sample_uncertainty:
     input:
-        prior=PRIOR_WEIGHTS,
-        guide="results/models/{guide}/weights.pt",
-        emotions=lambda w: dataset_splits()["val"],
+        unpack(named_inputs(lambda w: classifier_weights([w.guide]), prior=prior_file(),
+                            emotions=lambda w: dataset_splits()["val"])),
     output:
         "results/samples/uncertainty/{guide}.npz",
     log:
@@ -13,7 +12,7 @@ rule sample_uncertainty:
     params:
         torch_threads=TORCH_THREADS,
         settings=sampling_params("uncertainty"),
-        guides=lambda w, input: {w.guide: input.guide},
+        guides=lambda w: [w.guide],
         checkpoint="results/checkpoints/samples/uncertainty_{guide}.pt",
     # Reusable across workflows with `--cache` (so it has no benchmark file: a cache hit could not fill it).
     cache: True
@@ -28,10 +27,8 @@ rule sample_uncertainty:
 
 rule sample_controversial:
     input:
-        prior=PRIOR_WEIGHTS,
-        guide_a="results/models/{guide_a}/weights.pt",
-        guide_b="results/models/{guide_b}/weights.pt",
-        emotions=lambda w: dataset_splits()["val"],
+        unpack(named_inputs(lambda w: classifier_weights([w.guide_a, w.guide_b]), prior=prior_file(),
+                            emotions=lambda w: dataset_splits()["val"])),
     output:
         "results/samples/controversial/{guide_a}-{guide_b}.npz",
     log:
@@ -39,7 +36,8 @@ rule sample_controversial:
     params:
         torch_threads=TORCH_THREADS,
         settings=sampling_params("controversial"),
-        guides=lambda w, input: {w.guide_a: input.guide_a, w.guide_b: input.guide_b},
+        # A says i, B says j: the order matters.
+        guides=lambda w: [w.guide_a, w.guide_b],
         checkpoint="results/checkpoints/samples/controversial_{guide_a}-{guide_b}.pt",
     # Reusable across workflows with `--cache` (so it has no benchmark file: a cache hit could not fill it).
     cache: True
@@ -54,9 +52,8 @@ rule sample_controversial:
 
 rule sample_control:
     input:
-        prior=PRIOR_WEIGHTS,
-        emotions=lambda w: dataset_splits()["val"],
-        guides=list(control_guides().values()),
+        unpack(named_inputs(classifier_weights(control_guides()), prior=prior_file(),
+                            emotions=lambda w: dataset_splits()["val"])),
     output:
         "results/samples/control.npz",
     log:
@@ -82,10 +79,9 @@ if GENERATED:
 
     rule stimulus_set:
         input:
-            sets=sample_sets(),
-            realism=realism_score_tables(),
-            threshold="results/realism/threshold.json",
-            classifiers=expand("results/models/{classifier}/weights.pt", classifier=CLASSIFIERS),
+            # The sample sets and their realism scores, keyed set_<name> and scores_<name> (see sample_set_inputs).
+            unpack(named_inputs(lambda w: {**classifier_weights(CLASSIFIERS), **sample_set_inputs()},
+                                threshold=lambda w: rules.realism_threshold.output[0])),
         output:
             images="results/stimuli/images.npz",
             manifest=report("results/stimuli/manifest.csv", caption="../report/manifest.rst", category="Stimuli"),
@@ -97,6 +93,7 @@ if GENERATED:
             "results/benchmarks/stimuli/stimulus_set.tsv"
         params:
             classifiers=CLASSIFIERS,
+            sets=sample_set_names(),
             thresholds=config["filters"],
         threads: 1
         conda:

@@ -7,7 +7,7 @@ rule study_statistics:
     input:
         trials=lambda w: analysis_trials(w.analysis),
         catch=lambda w: analysis_catch(w.analysis),
-        manifest="results/stimuli/manifest.csv",
+        manifest=rules.stimulus_set.output.manifest,
     output:
         per_image=report("results/stats/{analysis}/per_image.csv", caption="../report/per_image.rst", category="Entropy statistics"),
         correlations=report("results/stats/{analysis}/correlations.csv", caption="../report/correlations.rst", category="Entropy statistics"),
@@ -62,8 +62,7 @@ rule graded_ambiguity:
 
 rule frontend_comparison:
     input:
-        study="results/stats/study/summary.json",
-        swapped="results/stats/swapped/summary.json",
+        **{analysis: filled(rules.study_statistics.output.summary, analysis=analysis) for analysis in ("study", "swapped")},
     output:
         report("results/stats/frontend_comparison.csv", caption="../report/frontend_comparison.rst", category="Entropy statistics"),
     log:
@@ -79,8 +78,7 @@ rule frontend_comparison:
 
 rule ferplus_vote_statistics:
     input:
-        test=lambda w: dataset_splits()["test"],
-        classifiers=expand("results/models/{classifier}/weights.pt", classifier=CLASSIFIERS),
+        unpack(named_inputs(classifier_weights(CLASSIFIERS), test=lambda w: dataset_splits()["test"])),
     output:
         per_image="results/stats/ferplus_votes/per_image.csv",
         correlations=report("results/stats/ferplus_votes/correlations.csv", caption="../report/ferplus_votes.rst", category="Entropy statistics"),

@@ -12,7 +12,7 @@ rule xai_people_images:
     log:
         "results/logs/xai/people_images.log",
     params:
-        people=XAI["people"],
+        people=people_settings(),
         seed=XAI["seed"],
         template_size=XAI["template_size"],
     threads: 1
@@ -24,7 +24,7 @@ rule xai_people_images:
 
 rule saliency_maps:
     input:
-        weights="results/models/{classifier}/weights.pt",
+        weights=classifier_file("{classifier}"),
         test=lambda w: dataset_splits()["test"],
         people=lambda w: rules.xai_people_images.output[0] if w.image_set == "people" else [],
     output:
@@ -51,9 +51,8 @@ rule saliency_maps:
 
 rule global_maps:
     input:
-        maps=expand("results/xai/maps/{classifier}/global.npz", classifier=EXPLAINED),
-        test=lambda w: dataset_splits()["test"],
-        landmarks=XAI["landmarks"] or [],
+        unpack(named_inputs(lambda w: saliency_files("global"), test=lambda w: dataset_splits()["test"],
+                            landmarks=XAI["landmarks"] or [])),
     output:
         maps="results/xai/global/maps.npz",
         template="results/xai/global/template.npz",
@@ -78,14 +77,14 @@ rule xai_people_data:
     input:
         unpack(people_files),
         images=rules.xai_people_images.output[0],
-        frontend=[] if XAI["people"]["source"] == "data" else "results/behavior/frontend/weights.pt",
+        frontend=[] if XAI["people"]["source"] == "data" else frontend_file("weights"),
     output:
         clicks="results/xai/people/clicks.csv",
         twoafc="results/xai/people/twoafc.csv",
     log:
         "results/logs/xai/people_data.log",
     params:
-        people=XAI["people"],
+        people=people_settings(),
         population=config["behavior"]["observers"]["population"],
         seed=XAI["seed"],
     threads: 1
@@ -97,10 +96,8 @@ rule xai_people_data:
 
 rule attention_comparison:
     input:
-        maps=expand("results/xai/maps/{classifier}/people.npz", classifier=EXPLAINED),
-        images=rules.xai_people_images.output[0],
-        clicks=rules.xai_people_data.output.clicks,
-        twoafc=rules.xai_people_data.output.twoafc,
+        unpack(named_inputs(lambda w: saliency_files("people"), images=rules.xai_people_images.output[0],
+                            clicks=rules.xai_people_data.output.clicks, twoafc=rules.xai_people_data.output.twoafc)),
     output:
         attention="results/xai/people/attention.npz",
         similarity=report("results/xai/people/similarity.csv", caption="../report/xai_similarity.rst", category="Where models look"),
@@ -128,9 +125,10 @@ rule xai_figure:
     log:
         "results/logs/figures/{figure}.log",
     wildcard_constraints:
-        figure="xai_iou|xai_attention|xai_similarity|xai_2afc|xai_global_maps_[a-z]+|xai_dendrograms_[a-z]+",
+        figure=f"xai_iou|xai_attention|xai_similarity|xai_2afc|xai_(global_maps|dendrograms)_({'|'.join(XAI_METHODS)})",
     params:
         figure=lambda w: w.figure,
+        classifiers=EXPLAINED,
         dpi=config["figures"]["dpi"],
     threads: 1
     conda:

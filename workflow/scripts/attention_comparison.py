@@ -5,8 +5,8 @@ from varemotion.xai.people_stage import run_attention_comparison
 
 
 def main(input, params, output):
-    run_attention_comparison(list(input["maps"]), input["images"], input["clicks"], input["twoafc"], output,
-                             params["classifiers"], params["methods"], params["resampling"])
+    run_attention_comparison({name: input[name] for name in params["classifiers"]}, input["images"], input["clicks"],
+                             input["twoafc"], output, params["methods"], params["resampling"])
 
 
 log_to_file(snakemake.log[0])

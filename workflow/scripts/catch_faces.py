@@ -7,7 +7,7 @@ from varemotion.models import load_classifier
 
 
 def main(input, params, output):
-    classifiers = {name: load_classifier(path) for name, path in zip(params["classifiers"], input["classifiers"])}
+    classifiers = {name: load_classifier(input[name]) for name in params["classifiers"]}
     catch = build_catch_set(load_split(input["test"]), classifiers, params["per_emotion"])
     print(catch.table.to_string(index=False))
     if not catch.table["all_agree"].all():

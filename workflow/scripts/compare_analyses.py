@@ -2,7 +2,7 @@
 
 import json
 
-from varemotion.atomic import write_atomically
+from varemotion.atomic import write_csv
 from varemotion.logs import log_to_file
 from varemotion.stats.comparison import compare_analyses
 
@@ -11,7 +11,7 @@ def main(input, params, output):
     summaries = {name: json.loads(open(input[name]).read()) for name in params["analyses"]}
     table = compare_analyses(summaries)
     print(table.to_string(index=False))
-    write_atomically(output[0], lambda h: table.to_csv(h, index=False, float_format="%.6g"))
+    write_csv(output[0], table)
 
 
 log_to_file(snakemake.log[0])

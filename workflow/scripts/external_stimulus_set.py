@@ -5,7 +5,7 @@ from varemotion.logs import log_to_file
 
 
 def main(input, params, output):
-    run_external_stimulus_set(dict(zip(params["classifiers"], input["classifiers"])), input["images"], input["table"],
+    run_external_stimulus_set({name: input[name] for name in params["classifiers"]}, input["images"], input["table"],
                               params["crop_box"], output)
 
 

@@ -5,8 +5,9 @@ from varemotion.logs import log_to_file
 
 
 def main(input, params, output, gpus):
-    run_individual(input["group"], input["stimuli"], input["trials"], input["train"], output["weights"],
-                   output["history"], params["settings"], params["validation_fraction"], gpus, input["holdout"])
+    run_individual(input["group"], input["stimuli"], input["trials"], input["train"],
+                   {key: output[key] for key in ("weights", "history")}, params["settings"],
+                   params["validation_fraction"], gpus, input["holdout"])
 
 
 log_to_file(snakemake.log[0])

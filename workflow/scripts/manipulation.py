@@ -1,16 +1,15 @@
 """Controversial guidance between pairs of individual models, answered by the simulated observers."""
 
-from pathlib import Path
-
 from varemotion.alignment.stage import run_manipulation
 from varemotion.logs import log_to_file
 
 
 def main(input, params, output, gpus):
     sampling = params["sampling"]
-    run_manipulation(Path(input["prior"]).parent, input["group"], input["individual"], input["frontend"],
-                     input["stimuli"], input["logits"], input["manifest"], input["observers"], Path(output["summary"]).parent,
-                     params["settings"], sampling["sampler"], sampling["max_batch"], params["min_prob"], gpus)
+    outputs = {key: output[key] for key in ("images", "stimuli", "outcomes", "pairs", "table", "summary")}
+    run_manipulation(input["prior"], input["group"], input["individual"], input["frontend"], input["stimuli"],
+                     input["logits"], input["manifest"], input["observers"], outputs, params["settings"],
+                     sampling["sampler"], sampling["max_batch"], params["min_prob"], gpus)
 
 
 log_to_file(snakemake.log[0])

@@ -10,7 +10,7 @@ from varemotion.stimuli import accepted, set_realism
 
 def main(input, params, output):
     sample_set = load_sample_set(input["samples"])
-    guides = {name: load_classifier(path) for name, path in zip(sample_set.guides, input["guides"])}
+    guides = {name: load_classifier(input[name]) for name in sample_set.guides}
     probs = {name: predict_proba(model, sample_set.images_float(), "cpu") for name, model in guides.items()}
     realism = set_realism(input["realism"], len(sample_set), input["threshold"], params["thresholds"]["realism"])
     by_probability = accepted(sample_set, probs, params["thresholds"])

@@ -2,7 +2,7 @@
 
 import torch
 
-from varemotion.atomic import write_atomically
+from varemotion.atomic import write_csv
 from varemotion.behavior.frontend import read_logits
 from varemotion.behavior.simulated_study import population_from_config
 from varemotion.logs import log_to_file
@@ -34,11 +34,12 @@ def main(input, params, output):
         read_manifest(input["manifest"]), read_logits(input["logits"], params["emotions"]), params["classifiers"],
         population_from_config(params["population"]),
         PowerSettings(tuple(settings["participants"]), tuple(settings["trials_per_participant"]),
-                      settings["n_simulations"], settings["alpha"], settings["n_resamples"], settings["seed"]),
+                      settings["n_simulations"], settings["alpha"], settings["n_resamples"], settings["seed"],
+                      params["train_fraction"]),
         StatsSettings(**params["stats"]), extra_tests=individual_test(input, params),
     )
     print(table.to_string(index=False))
-    write_atomically(output[0], lambda h: table.to_csv(h, index=False, float_format="%.6g"))
+    write_csv(output[0], table)
 
 
 log_to_file(snakemake.log[0])

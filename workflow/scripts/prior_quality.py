@@ -1,28 +1,13 @@
 """Sample the prior without guidance and report how good the samples are."""
 
-import json
-from pathlib import Path
-
-import numpy as np
-
-from varemotion.diffusion.fit import prior_quality
 from varemotion.logs import log_to_file
-from varemotion.sampling.sets import to_uint8
+from varemotion.sampling.quality import run_prior_quality
 
 
 def main(input, params, output, gpus):
-    report, samples = prior_quality(
-        Path(input["prior"]).parent,
-        input["test"],
-        input["classifier"],
-        n_samples=params["n_samples"],
-        num_inference_steps=params["num_inference_steps"],
-        seed=params["seed"],
-        gpus=gpus,
-        two_sample=params["two_sample"],
-    )
-    np.savez_compressed(output["samples"], images=to_uint8(samples))
-    Path(output["report"]).write_text(json.dumps(report, indent=2) + "\n")
+    run_prior_quality(input["prior"], input["test"], (params["classifier"], input["classifier"]),
+                      {"report": output["report"], "samples": output["samples"]}, params["n_samples"],
+                      params["sampler"], params["max_batch"], params["seed"], params["two_sample"], gpus)
 
 
 log_to_file(snakemake.log[0])

@@ -2,14 +2,14 @@
 
 from varemotion.logs import log_to_file
 from varemotion.realism.stage import run_report
+from varemotion.sampling.sets import named_set_files
 
 
 def main(input, params, output):
     run_report(
         real={"images": input["test"], "reference": input["real_reference"], "heldout": input["real_heldout"]},
         unguided={"images": input["unguided"], "scores": input["unguided_scores"]},
-        sample_sets={name: {"images": input[f"set_{name}"], "scores": input[f"scores_{name}"]}
-                     for name in params["sets"]},
+        sample_sets=named_set_files(input, params["sets"]),
         stimuli={"images": input["stimuli"], "manifest": input["manifest"]},
         threshold_path=input["threshold"],
         out={"report": output["report"], "summary": output["summary"]},

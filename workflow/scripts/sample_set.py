@@ -1,7 +1,5 @@
 """Sample one set of faces: uncertainty (one guide), controversial (two guides) or control."""
 
-from pathlib import Path
-
 from varemotion.logs import log_to_file
 from varemotion.sampling.run import run_sample_set
 
@@ -10,8 +8,8 @@ def main(input, params, output, gpus):
     settings = params["settings"]
     run_sample_set(
         settings["kind"],
-        prior_dir=Path(input["prior"]).parent,
-        guides=params["guides"],
+        prior_weights=input["prior"],
+        guides={name: input[name] for name in params["guides"]},
         emotions_from=input["emotions"],
         out_path=output[0],
         sampler=settings["sampler"],

@@ -4,7 +4,7 @@ import json
 
 import pandas as pd
 
-from varemotion.atomic import write_atomically
+from varemotion.atomic import write_json
 from varemotion.behavior.frontend import read_logits
 from varemotion.behavior.simulated_study import population_from_config, simulate_study, write_simulated_study
 from varemotion.logs import log_to_file
@@ -18,7 +18,7 @@ def main(input, params, output):
     summary = study.summary() | {"null": bool(params["null"])}
     print(json.dumps(summary, indent=2))
     write_simulated_study(study, output["trials"], output["catch"], output["observers"])
-    write_atomically(output["summary"], lambda h: h.write(json.dumps(summary, indent=2).encode()))
+    write_json(output["summary"], summary)
 
 
 log_to_file(snakemake.log[0])

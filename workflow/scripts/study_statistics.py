@@ -1,7 +1,5 @@
 """The statistics stage: per-image table, correlations, boundary vs control, outcomes, mixed model."""
 
-from pathlib import Path
-
 from varemotion.behavior import read_trial_table
 from varemotion.behavior.catch_answers import read_answers_table
 from varemotion.logs import log_to_file
@@ -16,7 +14,7 @@ def main(input, params, output):
                                   StatsSettings(**params["stats"]), read_answers_table(input["catch"]))
     print(statistics.tables["correlations"].to_string(index=False))
     print(statistics.tables["comparisons"].to_string(index=False))
-    write_study_statistics(statistics, Path(output["summary"]).parent)
+    write_study_statistics(statistics, output)
 
 
 log_to_file(snakemake.log[0])

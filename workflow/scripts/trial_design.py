@@ -2,7 +2,7 @@
 
 import json
 
-from varemotion.atomic import write_atomically
+from varemotion.atomic import write_csv, write_json
 from varemotion.behavior import DesignSettings, design_summary, design_trials
 from varemotion.behavior.catch import read_catch_table
 from varemotion.behavior.holdout import holdout_stimuli, write_holdout
@@ -19,8 +19,8 @@ def main(input, params, output):
                            catch_labels=catch["expected_response"].tolist(), holdout=holdout["stimulus_id"])
     summary = design_summary(design) | {"n_holdout_stimuli": len(holdout)}
     print(json.dumps(summary, indent=2))
-    write_atomically(output["design"], lambda h: design.to_csv(h, index=False))
-    write_atomically(output["summary"], lambda h: h.write(json.dumps(summary, indent=2).encode()))
+    write_csv(output["design"], design, float_format=None)
+    write_json(output["summary"], summary)
     write_holdout(holdout, output["holdout"])
 
 

@@ -5,8 +5,9 @@ from varemotion.xai.people_stage import run_people_data
 
 
 def main(input, params, output, gpus):
-    run_people_data(input["images"], input["frontend"] or None, output["clicks"], output["twoafc"], params["people"],
-                    params["population"], params["seed"], gpus)
+    files = {key: input[key] for key in ("clicks", "twoafc") if key in input.keys()}
+    run_people_data(input["images"], input["frontend"] or None, {key: output[key] for key in ("clicks", "twoafc")},
+                    params["people"], params["population"], params["seed"], gpus, files)
 
 
 log_to_file(snakemake.log[0])

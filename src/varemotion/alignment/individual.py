@@ -18,7 +18,6 @@ import torch
 from varemotion.alignment.group import human_items, mixed_items, validation_trials
 from varemotion.alignment.mixing import mixed_epoch
 from varemotion.alignment.models import (
-    FeatureHead,
     IndividualModels,
     stacked_copies,
     trainable_names,
@@ -71,7 +70,7 @@ def train_individual_models(
         ])
 
     validations = [validation_trials(human, s) for s in subjects]
-    module = FeatureHead(group) if trainable == "head" else group
+    module = group.head() if trainable == "head" else group
     if batched:
         params, buffers = stacked_copies(group, names, len(subjects), buffers=trainable == "all")
         result = train_stacked(copy.deepcopy(module), params, buffers, items, epoch_items, validations, settings, device)

@@ -13,7 +13,6 @@ import os
 from dataclasses import dataclass
 
 import torch
-from torch import nn
 from torch.func import functional_call, vmap
 
 from varemotion.atomic import write_atomically
@@ -23,29 +22,17 @@ from varemotion.models.classifier import Classifier
 TRAINABLE = ("head", "all")
 
 
-class FeatureHead(nn.Module):
-    """The head of a classifier as a module of its own: features → logits (names as in the classifier)."""
-
-    def __init__(self, classifier: Classifier):
-        super().__init__()
-        self.net = classifier.net
-
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return self.net.forward_head(features)
-
-
 def head_parameter_names(classifier: Classifier) -> list[str]:
     """Names (as in ``classifier.state_dict()``) of the final linear layer's parameters."""
     names = {id(p): name for name, p in classifier.named_parameters()}
-    return [names[id(p)] for p in classifier.net.get_classifier().parameters()]
+    return [names[id(p)] for p in classifier.get_classifier().parameters()]
 
 
 @torch.no_grad()
 def trunk_features(classifier: Classifier, images: torch.Tensor, device, batch_size: int = 512) -> torch.Tensor:
     """The frozen trunk's feature maps for images in [0, 1] (eval mode), on ``device``."""
     classifier.to(device).eval()
-    return torch.cat([classifier.net.forward_features(classifier.normalise(batch.to(device)))
-                      for batch in images.split(batch_size)])
+    return torch.cat([classifier.forward_features(batch.to(device)) for batch in images.split(batch_size)])
 
 
 def trainable_names(classifier: Classifier, trainable: str) -> list[str]:
@@ -91,7 +78,7 @@ class IndividualModels:
         group = self.group.to(device).eval()
         state = {name: tensor.to(device) for name, tensor in self.state.items()}
         if self.trainable == "head":
-            module, inputs = FeatureHead(group), trunk_features(group, images, device)
+            module, inputs = group.head(), trunk_features(group, images, device)
         else:
             module, inputs = group, images
         batched = vmap(lambda s, x: functional_call(module, s, (x,)), in_dims=(0, None))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -38,7 +36,7 @@ from varemotion.alignment.manipulation import (
 from varemotion.alignment.models import load_individual_models, save_individual_models
 from varemotion.alignment.training import FinetuneSettings
 from varemotion.alignment.trials import HumanTrials, human_trials
-from varemotion.atomic import write_atomically
+from varemotion.atomic import write_atomically, write_csv, write_json
 from varemotion.behavior import read_trial_table
 from varemotion.behavior.frontend import frontend_logits
 from varemotion.behavior.holdout import read_holdout
@@ -49,10 +47,12 @@ from varemotion.device import select_device
 from varemotion.models.classifier import load_classifier, save_classifier
 from varemotion.models.evaluation import predict_logits
 from varemotion.stats.clusters import seed_clusters
-from varemotion.stats.summary import jsonable
 from varemotion.stimuli import read_manifest, read_stimulus_images
 
 log = logging.getLogger(__name__)
+
+#: The evaluation's tables, each written as one CSV output of the same name.
+EVALUATION_TABLES = ("participants", "accuracy", "correlations", "rho_change", "bias_recovery")
 
 
 @dataclass(frozen=True)
@@ -74,44 +74,44 @@ def read_human_data(stimuli_path, trials_path, emotions, validation_fraction: fl
                                                                 holdout))
 
 
-def write_json(path, payload: dict) -> None:
-    write_atomically(path, lambda h: h.write(json.dumps(jsonable(payload), indent=2).encode() + b"\n"))
+def fine_tuning_start(weights, stimuli_path, trials_path, train_split, seed: int, validation_fraction: float,
+                      holdout_path=None) -> tuple:
+    """The classifier to fine-tune, the human data and the original training split."""
+    start = load_classifier(weights)
+    data = read_human_data(stimuli_path, trials_path, start.config.emotions, validation_fraction, seed, holdout_path)
+    return start, data, load_split(train_split)
 
 
-def run_group(base_weights, stimuli_path, trials_path, train_split, out_dir, settings: dict, soft: bool,
+def run_group(base_weights, stimuli_path, trials_path, train_split, outputs: dict, settings: dict, soft: bool,
               validation_fraction: float, gpus: int = 0, holdout_path=None) -> None:
-    """Fine-tune the group model (hard or soft labels) and write it with its training history."""
+    """Fine-tune the group model (hard or soft labels); write its `weights`, `config` and training `history`."""
     device = select_device(gpus)
-    base = load_classifier(base_weights)
-    data = read_human_data(stimuli_path, trials_path, base.config.emotions, validation_fraction, settings["seed"],
-                           holdout_path)
-    split = load_split(train_split)
+    base, data, split = fine_tuning_start(base_weights, stimuli_path, trials_path, train_split, settings["seed"],
+                                          validation_fraction, holdout_path)
     started = time.perf_counter()
     model, result = finetune_group(base, data.images, data.human, split.images_float(), split.labels,
                                    FinetuneSettings.from_config(settings), settings["ratio"], soft, device)
     log.info("group model (%s labels): best epoch %d of %d", "soft" if soft else "hard", result.best_epoch,
              settings["epochs"])
-    save_classifier(model, out_dir)
-    write_json(Path(out_dir) / "history.json", {"soft": soft, "best_epoch": result.best_epoch, "settings": settings,
-                                                "seconds": time.perf_counter() - started, "history": result.history})
+    save_classifier(model, outputs["weights"], outputs["config"])
+    write_json(outputs["history"], {"soft": soft, "best_epoch": result.best_epoch, "settings": settings,
+                                    "seconds": time.perf_counter() - started, "history": result.history})
 
 
-def run_individual(group_weights, stimuli_path, trials_path, train_split, weights_path, history_path,
-                   settings: dict, validation_fraction: float, gpus: int = 0, holdout_path=None) -> None:
-    """Train every eligible participant's individual model at once and write them."""
+def run_individual(group_weights, stimuli_path, trials_path, train_split, outputs: dict, settings: dict,
+                   validation_fraction: float, gpus: int = 0, holdout_path=None) -> None:
+    """Train every eligible participant's individual model at once; write their `weights` and `history`."""
     device = select_device(gpus)
-    group = load_classifier(group_weights)
-    data = read_human_data(stimuli_path, trials_path, group.config.emotions, validation_fraction, settings["seed"],
-                           holdout_path)
-    split = load_split(train_split)
+    group, data, split = fine_tuning_start(group_weights, stimuli_path, trials_path, train_split, settings["seed"],
+                                           validation_fraction, holdout_path)
     started = time.perf_counter()
     models, result = train_individual_models(
         group, data.images, data.human, split.images_float(), split.labels, FinetuneSettings.from_config(settings),
         settings["ratio"], settings["min_train_trials"], settings["trainable"], device=device)
     seconds = time.perf_counter() - started
     log.info("%d individual models in %.1f s", len(models), seconds)
-    save_individual_models(models, weights_path)
-    write_json(history_path, {"subjects": models.subjects, "best_epoch": result.best_epoch.tolist(),
+    save_individual_models(models, outputs["weights"])
+    write_json(outputs["history"], {"subjects": models.subjects, "best_epoch": result.best_epoch.tolist(),
                               "settings": settings, "seconds": seconds, "history": result.history})
 
 
@@ -159,11 +159,12 @@ def _on_holdout(data: HumanData, files: EvaluationInputs, predictions, probabili
     return accuracy, test, pd.concat([correlations, in_sample], ignore_index=True), changes, participants
 
 
-def run_evaluation(models: dict, individual_path, files: EvaluationInputs, out_dir, stats: dict,
+def run_evaluation(models: dict, individual_path, files: EvaluationInputs, outputs: dict, stats: dict,
                    validation_fraction: float, seed: int, gpus: int = 0) -> dict:
-    """Score base, group (hard and soft) and individual models; write the tables and ``summary.json``.
+    """Score base, group (hard and soft) and individual models; write the tables and the summary.
 
-    ``models`` maps base, group and group_soft to weight files.
+    ``models`` maps base, group and group_soft to weight files; ``outputs`` names the files of
+    :data:`EVALUATION_TABLES` and the ``summary`` (JSON).
     """
     device = select_device(gpus)
     classifiers = {name: load_classifier(path) for name, path in models.items()}
@@ -189,9 +190,9 @@ def run_evaluation(models: dict, individual_path, files: EvaluationInputs, out_d
                                                        stats["confidence"], stats["seed"])
     tables = {"participants": participants, "accuracy": accuracy, "correlations": correlations,
               "rho_change": changes, "bias_recovery": bias}
-    for name, table in tables.items():
-        write_atomically(Path(out_dir) / f"{name}.csv", lambda h, t=table: t.to_csv(h, index=False, float_format="%.6g"))
-    write_json(Path(out_dir) / "summary.json", summary)
+    for name in EVALUATION_TABLES:
+        write_csv(outputs[name], tables[name])
+    write_json(outputs["summary"], summary)
     return summary
 
 
@@ -213,10 +214,14 @@ def evaluation_summary(participants, individual, accuracy, correlations, changes
     }
 
 
-def run_manipulation(prior_dir, group_weights, individual_path, frontend_weights, stimuli_path, stimulus_logits,
-                     manifest_path, observers_path, out_dir, settings: dict, sampler: dict, max_batch: int, min_prob: float,
-                     gpus: int = 0) -> dict:
-    """Sample with pairs of individual models, let the simulated observers answer, compare with the control."""
+def run_manipulation(prior_weights, group_weights, individual_path, frontend_weights, stimuli_path, stimulus_logits,
+                     manifest_path, observers_path, outputs: dict, settings: dict, sampler: dict, max_batch: int,
+                     min_prob: float, gpus: int = 0) -> dict:
+    """Sample with pairs of individual models, let the simulated observers answer, compare with the control.
+
+    ``outputs`` names the manipulated `images`, their `stimuli` table, the observers' `outcomes`,
+    the per-pair table (`pairs`), the summary table (`table`, CSV) and the `summary` (JSON).
+    """
     from varemotion.diffusion import load_prior
 
     device = select_device(gpus)
@@ -227,7 +232,7 @@ def run_manipulation(prior_dir, group_weights, individual_path, frontend_weights
     stimulus_images = images_to_float(read_stimulus_images(stimuli_path)[1])
     shifts = (individual.logits(stimulus_images, device).numpy() - predict_logits(group, stimulus_images, device)).mean(1)
     pairs = most_different_pairs(individual.subjects, shifts - shifts.mean(1, keepdims=True), settings["n_pairs"])
-    prior = load_prior(prior_dir).to(device)
+    prior = load_prior(prior_weights).to(device)
     images, stimuli = manipulation_stimuli(prior, individual, pairs, settings["n_per_pair"], min_prob, sampler,
                                            max_batch, settings["seed"], device)
     log.info("%d of %d manipulation images pass the controversial filter", len(stimuli),
@@ -240,12 +245,11 @@ def run_manipulation(prior_dir, group_weights, individual_path, frontend_weights
                           answer(control, logits[emotions], observers, "control", rng)], ignore_index=True)
     summary_table, summary = outcome_summary(outcomes)
     summary["pairs"] = [list(p) for p in pairs]
-    out_dir = Path(out_dir)
-    write_atomically(out_dir / "images.npz", lambda h: np.savez_compressed(
+    write_atomically(outputs["images"], lambda h: np.savez_compressed(
         h, images=images, stimulus_ids=stimuli["stimulus_id"].to_numpy(dtype=str)))
-    write_atomically(out_dir / "stimuli.csv", lambda h: stimuli.to_csv(h, index=False, float_format="%.6g"))
-    write_atomically(out_dir / "outcomes.csv", lambda h: outcomes.to_csv(h, index=False))
-    write_atomically(out_dir / "summary.csv", lambda h: summary_table.to_csv(h, index=False, float_format="%.6g"))
-    write_atomically(out_dir / "pairs.csv", lambda h: pair_table(outcomes).to_csv(h, index=False, float_format="%.6g"))
-    write_json(out_dir / "summary.json", summary)
+    write_csv(outputs["stimuli"], stimuli)
+    write_csv(outputs["outcomes"], outcomes, float_format=None)
+    write_csv(outputs["table"], summary_table)
+    write_csv(outputs["pairs"], pair_table(outcomes))
+    write_json(outputs["summary"], summary)
     return summary

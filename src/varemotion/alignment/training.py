@@ -2,7 +2,8 @@
 
 An *item* is one training example: a row of a shared input tensor (an image, or a feature map
 when only the head is trained) and a target distribution over the emotions (one-hot for a single
-trial, the response shares for soft labels). Each epoch draws its items from a callable, so that
+trial, the response shares for soft labels); the loss is the cross-entropy with those
+probability targets. Each epoch draws its items from a callable, so that
 the mixing of pools (:mod:`varemotion.alignment.mixing`) stays outside the training loop.
 
 :func:`train_module` trains one `nn.Module`. :func:`train_stacked` trains P copies of one
@@ -33,13 +34,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class FinetuneSettings:
-    """Adam fine-tuning: epochs of ``samples_per_epoch`` items in batches of ``batch_size``."""
+    """Adam fine-tuning: epochs of ``samples_per_epoch`` items in batches of ``batch_size`` (an
+    ``alignment.group`` or ``alignment.individual`` section, whose schema gives the defaults)."""
 
-    epochs: int = 16
-    batch_size: int = 128
-    lr: float = 1e-3
-    samples_per_epoch: int = 2000
-    seed: int = 0
+    epochs: int
+    batch_size: int
+    lr: float
+    samples_per_epoch: int
+    seed: int
 
     @classmethod
     def from_config(cls, settings: dict) -> "FinetuneSettings":
@@ -78,11 +80,6 @@ class FinetuneResult:
     state: dict[str, torch.Tensor]
     best_epoch: int | np.ndarray
     history: list[dict]
-
-
-def soft_cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Mean cross-entropy of logits (B, K) against target distributions (B, K)."""
-    return -(targets * F.log_softmax(logits, dim=-1)).sum(dim=-1).mean()
 
 
 def _steps(n: int, batch_size: int) -> list[slice]:
@@ -137,7 +134,7 @@ def train_module(
         total = 0.0
         for step in _steps(len(order), settings.batch_size):
             batch = order[step]
-            loss = soft_cross_entropy(module(items.inputs[items.input_index[batch]]), items.targets[batch])
+            loss = F.cross_entropy(module(items.inputs[items.input_index[batch]]), items.targets[batch])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -191,7 +188,7 @@ def train_stacked(
     rows = torch.unique(torch.cat([v.input_index for v in validations])).to(device)
 
     def model_loss(p, b, x, t):
-        return soft_cross_entropy(functional_call(module, (p, b), (x,)), t)
+        return F.cross_entropy(functional_call(module, (p, b), (x,)), t)
 
     def model_logits(p, b, x):
         return functional_call(module, (p, b), (x,))

@@ -34,12 +34,16 @@ def finetune_on_votes(base: Classifier, train: Split, settings: TrainConfig, dev
     return model.cpu().eval()
 
 
-def vote_alignment(models: dict[str, Classifier], test: Split, n_resamples: int, seed: int, device,
-                   min_votes: int = 5) -> tuple[pd.DataFrame, dict]:
-    """ρ(model entropy, vote entropy) per model on ``test`` and each model's classification metrics."""
+def vote_alignment(models: dict[str, Classifier], test: Split, stats: dict, device) -> tuple[pd.DataFrame, dict]:
+    """ρ(model entropy, vote entropy) per model on ``test`` and each model's classification metrics.
+
+    ``stats`` is the statistics stage's section: images with at least ``min_ratings`` votes, and
+    its ``n_resamples``, ``confidence`` and ``seed``, as the vote statistics of the base classifiers use.
+    """
     probabilities = {name: predict_proba(model, test.images_float(), device) for name, model in models.items()}
-    table = vote_entropy_table(test, probabilities, min_votes=min_votes)
-    correlations = correlation_table(table, list(models), ["spearman"], n_resamples=n_resamples, seed=seed)
+    table = vote_entropy_table(test, probabilities, min_votes=stats["min_ratings"])
+    correlations = correlation_table(table, list(models), ["spearman"], n_resamples=stats["n_resamples"],
+                                     confidence=stats["confidence"], seed=stats["seed"])
     metrics = {name: classification_metrics(p, test.labels, list(test.emotions), test.soft_labels)
                for name, p in probabilities.items()}
     return correlations, {name: {k: m[k] for k in ("accuracy", "macro_f1", "soft_cross_entropy",

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from varemotion.atomic import write_atomically
+from varemotion.atomic import write_atomically, write_csv
 from varemotion.data.splits import Split
 from varemotion.models.evaluation import predict_proba
 from varemotion.stimuli import write_png_folder
@@ -79,7 +79,7 @@ def write_catch_set(catch: CatchSet, images_path, table_path, png_dir) -> None:
     def write_tables():
         write_atomically(images_path, lambda h: np.savez_compressed(
             h, images=catch.images, stimulus_ids=catch.table["catch_id"].to_numpy(dtype=str)))
-        write_atomically(table_path, lambda h: catch.table.to_csv(h, index=False, float_format="%.6g"))
+        write_csv(table_path, catch.table)
 
     write_png_folder(catch.table["catch_id"], catch.images, png_dir, before_move=write_tables)
 

@@ -49,10 +49,10 @@ class DesignSettings:
     n_participants: int
     trials_per_participant: int
     min_ratings_per_stimulus: int
-    catch_every: int = 0
-    train_fraction: float = 0.8
-    holdout_stimuli: float = 0.0
-    seed: int = 0
+    catch_every: int
+    train_fraction: float
+    holdout_stimuli: float
+    seed: int
 
     def __post_init__(self):
         for name in ("n_participants", "trials_per_participant", "min_ratings_per_stimulus"):

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from varemotion.atomic import write_atomically
+from varemotion.atomic import write_csv
 from varemotion.data import DataError
 from varemotion.data.splits import images_to_float
 from varemotion.models.evaluation import predict_logits
@@ -32,7 +32,7 @@ def frontend_logits(classifier, ids, images: np.ndarray, device: torch.device | 
 
 def write_logits(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Write a logits table (CSV, full float precision)."""
-    write_atomically(path, lambda h: table.to_csv(h, index=False, float_format="%.9g"))
+    write_csv(path, table, float_format="%.9g")
 
 
 def read_logits(path: str | os.PathLike[str], emotions) -> pd.DataFrame:

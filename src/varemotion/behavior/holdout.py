@@ -21,7 +21,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from varemotion.atomic import write_atomically
+from varemotion.atomic import write_csv
 from varemotion.data import DataError
 from varemotion.stats.clusters import seed_clusters
 
@@ -44,7 +44,7 @@ def holdout_stimuli(manifest: pd.DataFrame, share: float, seed: int) -> pd.DataF
 
 
 def write_holdout(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
-    write_atomically(path, lambda h: table[HOLDOUT_COLUMNS].to_csv(h, index=False))
+    write_csv(path, table[HOLDOUT_COLUMNS], float_format=None)
 
 
 def read_holdout(path: str | os.PathLike[str]) -> pd.DataFrame:

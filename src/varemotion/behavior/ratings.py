@@ -6,14 +6,22 @@ workflow reads it are in neither, never in one and not the other.
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 
-from .catch_answers import CATCH_ANSWER_COLUMNS, all_catch_answers
+from varemotion.atomic import write_csv
+from varemotion.stimuli import read_manifest
+
+from .catch_answers import CATCH_ANSWER_COLUMNS, all_catch_answers, exclude_inattentive, participant_table
+from .holdout import read_holdout
 from .ingest import TrainRule, apply_train_rule, ingest
 from .intensity import IntensityRule
 from .records import RECORD_FORMATS
 from .sqlite import checked_snapshot, parse_sqlite
-from .trials import check_emotions, check_stimulus_ids, validate_trials
+from .trials import check_emotions, check_stimulus_ids, validate_trials, write_trials
+
+log = logging.getLogger(__name__)
 
 
 def _database_trials(paths, emotions, stimulus_ids, snapshots, train_rule=None) -> pd.DataFrame:
@@ -45,3 +53,33 @@ def read_ratings(paths, format: str, emotions, stimulus_ids, column_map: dict | 
     if format not in RECORD_FORMATS:
         return trials, pd.DataFrame(columns=CATCH_ANSWER_COLUMNS)
     return trials, all_catch_answers(paths, emotions, choices, format=format, non_emotion_answers=non_emotion_answers)
+
+
+def run_ingest_ratings(paths, manifest_path, holdout_path, outputs: dict, settings: dict) -> pd.DataFrame:
+    """Read the rating files into the trial table, leave out inattentive participants, write the outputs.
+
+    ``settings`` holds the format, emotions, column_map, choices and non_emotion_answers of the
+    files, the design's train_fraction and seed (the training rule of files without is_train; the
+    held-out stimuli never train), the intensity rule that turns intensity ratings into trials, and
+    min_catch_accuracy: participants whose catch accuracy is below
+    it are left out of the `trials` output, listed in `participants`; `catch` holds every catch answer.
+    Nothing is written when a file is bad or every participant is left out.
+    """
+    stimulus_ids = read_manifest(manifest_path)["stimulus_id"]
+    rule = TrainRule(frozenset(read_holdout(holdout_path)["stimulus_id"]), settings["train_fraction"], settings["seed"])
+    trials, answers = read_ratings(list(paths), settings["format"], settings["emotions"], stimulus_ids,
+                                   column_map=settings["column_map"] or None, choices=settings["choices"],
+                                   train_rule=rule, non_emotion_answers=settings["non_emotion_answers"],
+                                   intensity=IntensityRule(**settings["intensity"]))
+    trials, excluded = exclude_inattentive(trials, answers, settings["min_catch_accuracy"])
+    if excluded:
+        log.info("excluded for catch accuracy below %s: %s", settings["min_catch_accuracy"], ", ".join(excluded))
+    if trials.empty:
+        raise ValueError("every participant was excluded: lower behavior.ratings.min_catch_accuracy")
+    log.info("%d trials of %d subjects on %d stimuli", len(trials), trials["subject_id"].nunique(),
+             trials["stimulus_id"].nunique())
+    participants = participant_table(trials, answers, excluded)
+    write_csv(outputs["catch"], answers, float_format=None)
+    write_csv(outputs["participants"], participants, float_format="%.4g")
+    write_trials(trials, outputs["trials"])
+    return trials

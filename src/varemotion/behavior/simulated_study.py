@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from varemotion.atomic import write_atomically
+from varemotion.atomic import write_csv
 
 from .simulation import ObserverPopulation, sample_observers, simulate_trials
 from .trials import TRIAL_COLUMNS, write_trials
@@ -70,8 +70,8 @@ def simulate_study(design: pd.DataFrame, logits: pd.DataFrame, population: Obser
 def write_simulated_study(study: SimulatedStudy, trials_path, catch_path, observers_path) -> None:
     """Write the three tables (CSV); each appears whole or not at all."""
     write_trials(study.trials, trials_path)
-    write_atomically(catch_path, lambda h: study.catch.to_csv(h, index=False, float_format="%.6g"))
-    write_atomically(observers_path, lambda h: study.observers.to_csv(h, index=False, float_format="%.9g"))
+    write_csv(catch_path, study.catch)
+    write_csv(observers_path, study.observers, float_format="%.9g")
 
 
 def population_from_config(settings: dict) -> ObserverPopulation:

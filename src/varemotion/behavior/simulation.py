@@ -45,7 +45,8 @@ DESIGN_COLUMNS = ("subject_id", "stimulus_id", "is_train")
 class ObserverPopulation:
     """Hyper-parameters of the population that simulated participants are drawn from.
 
-    - ``bias_sd``: b_s,k ~ Normal(0, bias_sd) for each emotion k. The default, 1.0, makes knowing a
+    - ``bias_sd``: b_s,k ~ Normal(0, bias_sd) for each emotion k. 1.0 (the default of
+      ``behavior.observers.population``, whose schema gives every default) makes knowing a
       participant's parameters worth about 5 points of accuracy at predicting their answers over
       the population's choice on the default stimuli, the gain of individual over group models in
       the predecessor study (0.76 → 0.81); with 0.5 it is under 2 points;
@@ -58,19 +59,19 @@ class ObserverPopulation:
       the reaction-time model; ``speed_log_sd``: speed_s ~ LogNormal(0, speed_log_sd).
     """
 
-    bias_sd: float = 1.0
-    temperature_median: float = 1.0
-    temperature_log_sd: float = 0.3
-    lapse_mean: float = 0.03
-    lapse_concentration: float = 60.0
-    confusion_rate: float = 0.2
-    confusion_strength_min: float = 0.3
-    confusion_strength_max: float = 0.9
-    rt_t0_ms: float = 300.0
-    rt_scale_ms: float = 450.0
-    rt_noise_sd: float = 0.3
-    rt_entropy_gain: float = 0.5
-    speed_log_sd: float = 0.2
+    bias_sd: float
+    temperature_median: float
+    temperature_log_sd: float
+    lapse_mean: float
+    lapse_concentration: float
+    confusion_rate: float
+    confusion_strength_min: float
+    confusion_strength_max: float
+    rt_t0_ms: float
+    rt_scale_ms: float
+    rt_noise_sd: float
+    rt_entropy_gain: float
+    speed_log_sd: float
 
     def __post_init__(self) -> None:
         checks = {
@@ -260,18 +261,17 @@ def _check_inputs(design: pd.DataFrame, logits: np.ndarray, stimulus_ids: pd.Ind
         raise ValueError("observers need a subject_id column with one row per subject")
 
 
-def simulate_trials(design: pd.DataFrame, logits, stimulus_ids, emotions, observers: pd.DataFrame, seed: int,
-                    null: bool = False, population: ObserverPopulation | None = None) -> pd.DataFrame:
+def simulate_trials(design: pd.DataFrame, logits, stimulus_ids, emotions, observers: pd.DataFrame, seed: int, *,
+                    population: ObserverPopulation, null: bool = False) -> pd.DataFrame:
     """Simulate each design row's response and RT; return the canonical trial table (TRIAL_COLUMNS).
 
     ``design`` has one row per trial (subject_id, stimulus_id, is_train); ``logits`` is
     (len(stimulus_ids), len(emotions)), row i the front-end's logits for ``stimulus_ids[i]``;
     ``observers`` is a :func:`sample_observers` table. With ``null=True`` the observers ignore the
     image (g(x) = 0), so responses depend only on bias, temperature and lapse. ``population`` gives
-    the RT model's parameters (defaults when omitted). Raises ValueError for inconsistent inputs.
+    the RT model's parameters. Raises ValueError for inconsistent inputs.
     """
     emotions = check_emotions(emotions)
-    population = population or ObserverPopulation()
     logits = np.asarray(logits, dtype=float)
     stimuli = pd.Index([str(s) for s in stimulus_ids])
     _check_inputs(design, logits, stimuli, emotions, observers)

@@ -95,6 +95,26 @@ def error_at(table: pd.DataFrame, i: int, problem: str, *, column: str, value=No
     return DataError(path, f"in {position(table, i)} {problem}", column=column, value=value, expected=expected)
 
 
+def first_row(mask) -> int | None:
+    """The position of the first true value of ``mask``, or None."""
+    mask = np.asarray(mask, dtype=bool)
+    return int(np.argmax(mask)) if mask.any() else None
+
+
+def raise_first(table: pd.DataFrame, mask, problem: str, *, column: str, values: pd.Series, expected: str) -> None:
+    """Raise :func:`error_at` the first row where ``mask`` holds, naming that row's value of ``values``."""
+    i = first_row(mask)
+    if i is not None:
+        raise error_at(table, i, problem, column=column, value=values.iat[i], expected=expected)
+
+
+def required_text(table: pd.DataFrame, column: str, expected: str) -> pd.Series:
+    """The column as stripped text (:func:`text_values`); DataError at the first blank."""
+    text = text_values(table[column])
+    raise_first(table, text == "", "is blank", column=column, values=text, expected=expected)
+    return text
+
+
 def did_you_mean(value: str, options) -> str:
     """'; did you mean X?' for the closest of ``options``, or '' when none is close."""
     close = difflib.get_close_matches(value, list(options), n=1, cutoff=0.5)
@@ -128,17 +148,6 @@ def check_known_stimuli(table, stimuli: pd.Series, known: frozenset[str], column
                    expected=f"an id of the stimulus manifest ({len(known)} stimuli, e.g. {examples})")
 
 
-def _first(mask) -> int | None:
-    mask = np.asarray(mask, dtype=bool)
-    return int(np.argmax(mask)) if mask.any() else None
-
-
-def _check_blank(table, values: pd.Series, column: str, expected: str) -> None:
-    i = _first(values == "")
-    if i is not None:
-        raise error_at(table, i, "is blank", column=column, value="", expected=expected)
-
-
 def _reaction_times(table, column: str) -> np.ndarray:
     """rt_ms as float: numbers ≥ 0 on every row, or NaN on every row when the column is blank throughout."""
     text = text_values(table["rt_ms"])
@@ -151,9 +160,7 @@ def _reaction_times(table, column: str) -> np.ndarray:
                           (~blank & np.isnan(numbers), "is not a number"),
                           (np.isinf(numbers), "is not a finite number"),
                           (numbers < 0, "is negative")):
-        i = _first(mask)
-        if i is not None:
-            raise error_at(table, i, problem, column=column, value=text.iat[i], expected=expected)
+        raise_first(table, mask, problem, column=column, values=text, expected=expected)
     return numbers
 
 
@@ -167,20 +174,17 @@ def _train_flags(table, column: str) -> np.ndarray:
     expected = "true/false, yes/no or 1/0 on every row, or none on any row (then all true)"
     for mask, problem in ((text == "", "is blank while other rows say true or false"),
                           (~text.isin(TRUE_WORDS + FALSE_WORDS), "is not true or false")):
-        i = _first(mask)
-        if i is not None:
-            raise error_at(table, i, problem, column=column, value=text_values(table["is_train"]).iat[i],
-                           expected=expected)
+        raise_first(table, mask, problem, column=column, values=text_values(table["is_train"]), expected=expected)
     return text.isin(TRUE_WORDS).to_numpy()
 
 
 def check_duplicate_ratings(table, subjects: pd.Series, stimuli: pd.Series, column: str, responses=None) -> None:
     """A subject's second rating of a stimulus (with ``responses``: a second row of one response)."""
     keys = pd.DataFrame({"s": subjects, "t": stimuli} | ({} if responses is None else {"r": responses}))
-    later = _first(keys.duplicated(keep="first"))
+    later = first_row(keys.duplicated(keep="first"))
     if later is None:
         return
-    earlier = _first((keys == keys.iloc[later]).all(axis=1))
+    earlier = first_row((keys == keys.iloc[later]).all(axis=1))
     where = position(table, earlier)
     if table[ORIGIN_FILE].iat[earlier] != table[ORIGIN_FILE].iat[later]:
         where += f" of {table[ORIGIN_FILE].iat[earlier]}"
@@ -195,7 +199,7 @@ def _weights(table, subjects: pd.Series, stimuli: pd.Series, column: str) -> np.
     expected = "the share of the trial given to this row's response: a number in (0, 1], summing to 1 per trial"
     for mask, problem in ((text == "", "is blank"), (np.isnan(numbers), "is not a number"),
                           (~((numbers > 0) & (numbers <= 1)), "is outside (0, 1]")):
-        i = _first(mask)
+        i = first_row(mask)
         if i is not None:
             raise error_at(table, i, problem, column=column, value=text.iat[i], expected=expected)
     trial = pd.DataFrame({"s": subjects, "t": stimuli}).groupby(["s", "t"], sort=False).ngroup().to_numpy()
@@ -220,10 +224,13 @@ def _typed(df: pd.DataFrame, source, column_names: dict | None) -> tuple[pd.Data
     table = with_origin(df, source)
     subjects, stimuli = text_values(table["subject_id"]), text_values(table["stimulus_id"])
     responses = text_values(table["response"])
-    _check_blank(table, subjects, names["subject_id"], "the id of the subject who responded, on every row")
+    raise_first(table, subjects == "", "is blank", column=names["subject_id"], values=subjects,
+                expected="the id of the subject who responded, on every row")
     check_subjects_have_trials(table, subjects, stimuli != "", names)
-    _check_blank(table, stimuli, names["stimulus_id"], "the id of the rated stimulus, on every row")
-    _check_blank(table, responses, names["response"], "the chosen emotion, on every row")
+    raise_first(table, stimuli == "", "is blank", column=names["stimulus_id"], values=stimuli,
+                expected="the id of the rated stimulus, on every row")
+    raise_first(table, responses == "", "is blank", column=names["response"], values=responses,
+                expected="the chosen emotion, on every row")
     rt_ms = _reaction_times(table, names["rt_ms"])
     is_train = _train_flags(table, names["is_train"])
     weighted = WEIGHT_COLUMN in table.columns
@@ -239,7 +246,7 @@ def _typed(df: pd.DataFrame, source, column_names: dict | None) -> tuple[pd.Data
 def _check_trial_flags(table, typed: pd.DataFrame, column: str) -> None:
     """The rows of one weighted trial agree on is_train."""
     mixed = typed.groupby(TRIAL_KEY, sort=False)["is_train"].transform("nunique").to_numpy() > 1
-    i = _first(mixed)
+    i = first_row(mixed)
     if i is not None:
         raise error_at(table, i, "differs between the rows of one trial", column=column,
                        value=str(bool(typed["is_train"].iat[i])).lower(),
@@ -264,7 +271,7 @@ def validate_trials(df: pd.DataFrame, emotions, stimulus_ids, source, *, column_
     table, names = _typed(df, source, column_names)
     check_known_stimuli(table, table["stimulus_id"], known, names["stimulus_id"])
     answers = (*emotions, *NON_EMOTION_ANSWERS)
-    i = _first(~table["response"].isin(answers))
+    i = first_row(~table["response"].isin(answers))
     if i is not None:
         value = table["response"].iat[i]
         raise error_at(table, i, f"is not one of the emotions{did_you_mean(value, answers)}",

@@ -1,4 +1,4 @@
-"""Unconditional diffusion priors over face images (diffusers), their training and quality."""
+"""Unconditional diffusion priors over face images (diffusers): building, saving and loading them."""
 
 from __future__ import annotations
 
@@ -6,15 +6,14 @@ import json
 from pathlib import Path
 
 import torch
-from diffusers.utils.torch_utils import randn_tensor
 
+from varemotion.atomic import write_atomically, write_json
 from varemotion.checkpoints import load_state_dict
 from varemotion.diffusion.latent import LatentPrior
 from varemotion.diffusion.pixel import PixelPrior
 from varemotion.diffusion.prior import Prior
 from varemotion.diffusion.renderer import RendererPrior
 
-WEIGHTS_FILE = "weights.pt"
 CONFIG_FILE = "config.json"
 PRIOR_KINDS = {"pixel": PixelPrior, "latent": LatentPrior, "renderer": RendererPrior}
 AnyPrior = PixelPrior | LatentPrior | RendererPrior
@@ -27,44 +26,22 @@ def build_prior(kind: str, image_shape: tuple[int, int, int], **settings) -> Any
     return PRIOR_KINDS[kind](tuple(image_shape), **settings)
 
 
-def save_prior(prior: AnyPrior, directory: str | Path) -> None:
-    """Write `weights.pt` (state dict; the EMA weights after `train_prior`) and `config.json`."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    torch.save(prior.state_dict(), directory / WEIGHTS_FILE)
-    config = {"kind": prior.kind, "image_shape": list(prior.image_shape), "settings": prior.settings}
-    (directory / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")
+def save_prior(prior: AnyPrior, weights: str | Path, config: str | Path) -> None:
+    """Write the state dict (the EMA weights after `train_prior`) to `weights` and the config to `config`."""
+    write_atomically(weights, lambda handle: torch.save(prior.state_dict(), handle))
+    write_json(config, {"kind": prior.kind, "image_shape": list(prior.image_shape), "settings": prior.settings})
 
 
-def load_prior(directory: str | Path) -> AnyPrior:
-    """Load a prior written by `save_prior` (weights only, never pickled code), in eval mode."""
-    directory = Path(directory)
-    config = json.loads((directory / CONFIG_FILE).read_text())
-    prior = build_prior(config["kind"], tuple(config["image_shape"]), **config["settings"])
-    prior.load_state_dict(load_state_dict(directory / WEIGHTS_FILE))
+def load_prior(weights: str | Path, config: str | Path | None = None) -> AnyPrior:
+    """Load a prior written by `save_prior` (weights only, never pickled code), in eval mode.
+
+    Without `config`, the `config.json` beside the weights is read, as the workflow writes it.
+    """
+    weights = Path(weights)
+    settings = json.loads(Path(config or weights.with_name(CONFIG_FILE)).read_text())
+    prior = build_prior(settings["kind"], tuple(settings["image_shape"]), **settings["settings"])
+    prior.load_state_dict(load_state_dict(weights))
     return prior.eval()
 
 
-@torch.no_grad()
-def sample(
-    prior: AnyPrior,
-    n: int,
-    generator: torch.Generator,
-    num_inference_steps: int = 50,
-    batch_size: int = 256,
-) -> torch.Tensor:
-    """`n` unguided ancestral samples as images (n, C, H, W) in [0, 1], on the CPU."""
-    device = next(prior.parameters()).device
-    scheduler = prior.scheduler
-    scheduler.set_timesteps(num_inference_steps)
-    chunks = []
-    for start in range(0, n, batch_size):
-        size = min(batch_size, n - start)
-        x = randn_tensor((size, *prior.sample_shape), generator=generator, device=device)
-        for t in scheduler.timesteps:
-            x = scheduler.step(prior.denoise(x, t.to(device)), t, x, generator=generator).prev_sample
-        chunks.append(prior.decode(x).float().cpu())
-    return torch.cat(chunks)
-
-
-__all__ = ["LatentPrior", "PixelPrior", "Prior", "RendererPrior", "build_prior", "load_prior", "sample", "save_prior"]
+__all__ = ["LatentPrior", "PixelPrior", "Prior", "RendererPrior", "build_prior", "load_prior", "save_prior"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -14,44 +13,42 @@ from tqdm.auto import tqdm
 
 from varemotion.checkpoints import config_fingerprint, load_checkpoint, save_checkpoint
 from varemotion.device import mixed_precision
+from varemotion.schedules import warmup_cosine
 
 log = logging.getLogger(__name__)
 STAGES = ("autoencoder", "denoiser")
+#: The learning rate warms up from and decays to this share of its peak (see varemotion.schedules).
+LR_FLOOR = 0.1
 
 
 @dataclass
 class PriorTrainConfig:
-    """Hyper-parameters of one prior training run, counted in optimisation steps."""
+    """Hyper-parameters of one prior training run, counted in optimisation steps.
 
-    steps: int = 350
-    batch_size: int = 64
-    lr: float = 1e-3
+    The first fields are the config's ``prior.train`` section (its schema gives their defaults);
+    the others are fixed choices of the training loop.
+    """
+
+    steps: int
+    batch_size: int
+    lr: float
+    ema_decay: float
+    min_snr: bool
+    ae_steps: int  # the autoencoder stage (latent priors only)
+    ae_batch_size: int
+    kl_weight: float
+    checkpoint_every: int
+    seed: int
     weight_decay: float = 0.01
     warmup_steps: int = 50
     grad_clip: float = 1.0
-    ema_decay: float = 0.999
-    min_snr: bool = True
     snr_gamma: float = 5.0
-    # autoencoder stage (latent priors only)
-    ae_steps: int = 300
-    ae_batch_size: int = 32
     ae_lr: float = 2e-3
-    kl_weight: float = 1e-3
-    checkpoint_every: int = 250
-    seed: int = 0
 
 
 def step_generator(config: PriorTrainConfig, stage: str, step: int) -> torch.Generator:
     """The generator of one step's data, noise and timesteps, seeded by (seed, stage, step)."""
     return torch.Generator().manual_seed((config.seed * 1_000_003 + STAGES.index(stage)) * 10_000_019 + step)
-
-
-def learning_rate(peak: float, step: int, total: int, warmup: int) -> float:
-    """Linear warm-up then cosine decay to 10 % of the peak."""
-    if step < warmup:
-        return peak * (step + 1) / warmup
-    progress = (step - warmup) / max(1, total - warmup)
-    return peak * (0.1 + 0.45 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
 def denoising_loss(prior, x0: torch.Tensor, generator: torch.Generator, min_snr_gamma: float | None = None):
@@ -147,6 +144,7 @@ def _train_stage(prior, stage, images, config, device, resume, checkpoint, histo
         module, total, peak, batch_size = prior.denoiser, config.steps, config.lr, config.batch_size
         data = images if prior.kind == "renderer" else encode_all(prior, images, device)
     optimizer = torch.optim.AdamW(module.parameters(), lr=peak, weight_decay=config.weight_decay)
+    scheduler = warmup_cosine(optimizer, total, config.warmup_steps, floor=LR_FLOOR)
     ema = None
     if stage == "denoiser":
         ema = EMAModel(module.parameters(), decay=config.ema_decay, use_ema_warmup=True, power=0.75)
@@ -165,12 +163,11 @@ def _train_stage(prior, stage, images, config, device, resume, checkpoint, histo
                 loss = autoencoder_loss(prior, batch, generator, config.kl_weight)
             else:
                 loss = denoising_loss(prior, batch, generator, config.snr_gamma if config.min_snr else None)
-        for group in optimizer.param_groups:
-            group["lr"] = learning_rate(peak, step, total, config.warmup_steps)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(module.parameters(), config.grad_clip)
         optimizer.step()
+        scheduler.step_update(step + 1)
         if ema is not None:
             ema.step(module.parameters())
         history.append({"stage": stage, "step": step + 1, "loss": loss.item()})

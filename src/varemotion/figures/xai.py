@@ -18,12 +18,12 @@ from matplotlib.lines import Line2D
 
 from varemotion.emotions import KNOWN_EMOTIONS
 from varemotion.figures.style import PALETTE, SEQUENTIAL_CMAP, bare_axis, new_figure
-from varemotion.xai.metrics import correlation_matrix, dendrogram_linkage, mask_scores, otsu_mask
+from varemotion.xai.methods import METHODS
+from varemotion.xai.metrics import correlation_matrix, dendrogram_linkage, otsu_mask
 
-#: Saliency methods in drawing order, with their published names and fixed colours.
-METHOD_ORDER = ("cam", "gradcam", "extremal", "lime")
-METHOD_LABELS = {"cam": "CAM", "gradcam": "Grad-CAM", "extremal": "Extremal Perturbation", "lime": "LIME"}
-METHOD_COLOURS = {"cam": PALETTE[0], "gradcam": PALETTE[1], "extremal": PALETTE[2], "lime": PALETTE[4]}
+#: Saliency methods in drawing order (that of the registry); each keeps one colour, PALETTE[3] is the true regions'.
+METHOD_ORDER = tuple(METHODS)
+METHOD_COLOURS = dict(zip(METHODS, [colour for k, colour in enumerate(PALETTE) if k != 3]))
 #: The row of a 2AFC table that holds the participants (drawn first, in black).
 PEOPLE = "people"
 IOU_COLUMNS = ("method", "classifier", "emotion", "iou")
@@ -52,7 +52,7 @@ def _in_order(values, known: Sequence[str] = ()) -> list[str]:
 
 
 def _method_label(method: str) -> str:
-    return METHOD_LABELS.get(method, method.replace("_", " "))
+    return METHODS[method].label if method in METHODS else method.replace("_", " ")
 
 
 def _method_colour(method: str) -> str:
@@ -90,12 +90,14 @@ def _map_panel(ax, values: np.ndarray, background: np.ndarray | None):
 
 
 def global_maps_figure(maps: Mapping[tuple[str, str, str], np.ndarray], method: str, template_image=None,
-                       truth: Mapping[str, np.ndarray] | None = None):
+                       truth: Mapping[str, np.ndarray] | None = None, scores: pd.DataFrame | None = None):
     """The global maps of one method: a row per classifier, a column per emotion.
 
     Each panel shows the map (over the grey template face when given), the outline of its Otsu
-    mask (white) and of the emotion's true regions (dashed), with the IoU of the two in its title.
+    mask (white) and of the emotion's true regions (dashed), with the IoU of the two from the
+    global maps' ``scores`` table in its title.
     """
+    iou = {} if scores is None else {(r.classifier, r.method, r.emotion): r.iou for r in scores.itertuples()}
     keys = [key for key in maps if key[1] == method]
     classifiers = _in_order(key[0] for key in keys)
     emotions = _in_order((key[2] for key in keys), KNOWN_EMOTIONS)
@@ -121,13 +123,11 @@ def global_maps_figure(maps: Mapping[tuple[str, str, str], np.ndarray], method: 
             else:
                 values = np.asarray(values, dtype=np.float64)
                 image = _map_panel(ax, values, background)
-                predicted = otsu_mask(values)
-                _contour(ax, predicted, _OTSU_LINE)
+                _contour(ax, otsu_mask(values), _OTSU_LINE)
                 if emotion in truth:
-                    mask = np.asarray(truth[emotion], dtype=bool)
-                    _contour(ax, mask, _TRUTH_LINE)
-                    iou = mask_scores(predicted, mask)["iou"]
-                    title += f"IoU {iou:.2f}" if np.isfinite(iou) else "IoU n/a"
+                    _contour(ax, np.asarray(truth[emotion], dtype=bool), _TRUTH_LINE)
+                    score = iou.get((classifier, method, emotion), np.nan)
+                    title += f"IoU {score:.2f}" if np.isfinite(score) else "IoU n/a"
                 ax.set_title(title, fontsize=9)
             if c == 0:
                 ax.set_ylabel(classifier, fontsize=9)

@@ -1,4 +1,4 @@
-"""A timm classifier that owns its input normalisation, saved as a state dict plus JSON config."""
+"""A timm classifier that owns its input (size, channels, normalisation), saved as a state dict plus JSON config."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from pathlib import Path
 
 import timm
 import torch
+import torch.nn.functional as F
 from torch import nn
 
+from varemotion.atomic import write_atomically, write_json
 from varemotion.checkpoints import WEIGHTS_EXPECTED, load_state_dict
 from varemotion.data.errors import DataError
 
-WEIGHTS_FILE = "weights.pt"
 CONFIG_FILE = "config.json"
 
 
@@ -35,19 +36,69 @@ class ClassifierConfig:
 
 
 class Classifier(nn.Module):
-    """A timm network behind a fixed normalisation: callers pass images in [0, 1]."""
+    """A timm network behind its own input adaptation and normalisation: callers pass images in [0, 1].
+
+    Images of another size are resized bilinearly, and colour images are averaged to grey (or grey
+    ones repeated) for the channels the network was built for, differentiably, so that guidance,
+    filters and explanations all see the same input. Features and head are reached as in timm.
+    """
 
     def __init__(self, config: ClassifierConfig):
         super().__init__()
         self.config = config
         self.net = create_network(config)
 
+    def adapt(self, images: torch.Tensor) -> torch.Tensor:
+        """Images (N, C, H, W) resized and converted to the size and channels the network takes."""
+        size = tuple(self.config.image_size)
+        if tuple(images.shape[-2:]) != size:
+            images = F.interpolate(images, size=size, mode="bilinear", align_corners=False)
+        if images.shape[1] == self.config.in_chans:
+            return images
+        if self.config.in_chans == 1:
+            return images.mean(dim=1, keepdim=True)
+        if images.shape[1] == 1:
+            return images.expand(-1, self.config.in_chans, -1, -1)
+        raise ValueError(f"cannot feed {images.shape[1]}-channel images to a {self.config.in_chans}-channel classifier")
+
     def normalise(self, images: torch.Tensor) -> torch.Tensor:
         return (images - self.config.mean) / self.config.std
 
+    def forward_features(self, images: torch.Tensor) -> torch.Tensor:
+        """The network's features (timm's `forward_features`) of images in [0, 1]."""
+        return self.net.forward_features(self.normalise(self.adapt(images)))
+
+    def forward_head(self, features: torch.Tensor) -> torch.Tensor:
+        """Logits from the network's features (timm's `forward_head`: pooling and the final layer)."""
+        return self.net.forward_head(features)
+
+    def get_classifier(self) -> nn.Module:
+        """The final layer (timm's `get_classifier`)."""
+        return self.net.get_classifier()
+
+    @property
+    def feature_format(self) -> str:
+        """The layout of `forward_features`' maps: "NCHW", or "NHWC" for networks such as Swin."""
+        return getattr(self.net, "output_fmt", "NCHW")
+
+    def head(self) -> ClassifierHead:
+        """The head as a module of its own, sharing this classifier's weights and their names."""
+        return ClassifierHead(self.net)
+
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Logits for a batch of images (N, C, H, W) in [0, 1]."""
-        return self.net(self.normalise(images))
+        return self.forward_head(self.forward_features(images))
+
+
+class ClassifierHead(nn.Module):
+    """Features → logits of a classifier, with the classifier's parameter names (e.g. for `functional_call`)."""
+
+    def __init__(self, net: nn.Module):
+        super().__init__()
+        self.net = net
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return self.net.forward_head(features)
 
 
 def create_network(config: ClassifierConfig) -> nn.Module:
@@ -98,16 +149,17 @@ def load_pretrained_weights(classifier: Classifier, path: str | Path) -> list[st
     return sorted(set(own) - set(kept))
 
 
-def save_classifier(classifier: Classifier, directory: str | Path) -> None:
-    """Write `weights.pt` (state dict) and `config.json` into `directory`."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    torch.save(classifier.state_dict(), directory / WEIGHTS_FILE)
-    (directory / CONFIG_FILE).write_text(json.dumps(asdict(classifier.config), indent=2) + "\n")
+def save_classifier(classifier: Classifier, weights: str | Path, config: str | Path) -> None:
+    """Write the state dict to `weights` and the config (JSON) to `config`, each atomically."""
+    write_atomically(weights, lambda handle: torch.save(classifier.state_dict(), handle))
+    write_json(config, asdict(classifier.config))
 
 
 def load_classifier(weights: str | Path, config: str | Path | None = None) -> Classifier:
-    """Load a classifier saved by `save_classifier` (weights only, never pickled code)."""
+    """Load a classifier saved by `save_classifier` (weights only, never pickled code).
+
+    Without `config`, the `config.json` beside the weights is read, as the workflow writes it.
+    """
     weights = Path(weights)
     config = Path(config) if config is not None else weights.with_name(CONFIG_FILE)
     classifier = Classifier(ClassifierConfig(**json.loads(config.read_text())))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import asdict
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from varemotion.atomic import write_json
 from varemotion.data import Split, load_split
 from varemotion.device import select_device
 from varemotion.models.classifier import Classifier, ClassifierConfig, load_pretrained_weights, save_classifier
@@ -41,8 +41,7 @@ def build_classifier(
 def fit_classifier(
     splits: dict[str, str | Path],
     arch: str,
-    out_dir: str | Path,
-    metrics_path: str | Path,
+    outputs: dict[str, str | Path],
     train: dict,
     kwargs: dict | None = None,
     weights: str | Path | None = None,
@@ -52,8 +51,8 @@ def fit_classifier(
 ) -> dict:
     """Train `arch` on `splits["train"]`, evaluate on val and test, and save everything.
 
-    `splits` maps train/val/test to `.npz` files; `train` holds `TrainConfig` fields. Returns the
-    metrics written to `metrics_path`.
+    `splits` maps train/val/test to `.npz` files; `outputs` names the `weights`, `config` and
+    `metrics` files; `train` holds `TrainConfig` fields. Returns the metrics.
     """
     device = select_device(gpus)
     data = {name: load_split(path) for name, path in splits.items()}
@@ -86,8 +85,8 @@ def fit_classifier(
         probs = predict_proba(classifier, split.images_float(), device)
         metrics[name] = classification_metrics(probs, split.labels, classifier.config.emotions, split.soft_labels)
         log.info("%s accuracy %.4f", name, metrics[name]["accuracy"])
-    save_classifier(classifier.cpu(), out_dir)
-    Path(metrics_path).write_text(json.dumps(metrics, indent=2) + "\n")
+    save_classifier(classifier.cpu(), outputs["weights"], outputs["config"])
+    write_json(outputs["metrics"], metrics)
     if checkpoint_path:
         # The outputs now hold everything; a later forced rerun should train afresh.
         Path(checkpoint_path).unlink(missing_ok=True)

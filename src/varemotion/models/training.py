@@ -10,30 +10,32 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from timm.optim import create_optimizer_v2
-from timm.scheduler import CosineLRScheduler
 from tqdm.auto import tqdm
 
 from varemotion.checkpoints import config_fingerprint, load_checkpoint, save_checkpoint
 from varemotion.device import mixed_precision
 from varemotion.models.augment import augment_batch
 from varemotion.models.classifier import Classifier
+from varemotion.schedules import warmup_cosine
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class TrainConfig:
-    """Hyper-parameters of one training run; every field changes the result."""
+    """Hyper-parameters of one training run (the config's ``train`` section, whose schema gives the
+    defaults); every field changes the result. ``labels``: "hard" (majority label) or "soft" (vote
+    distribution)."""
 
-    epochs: int = 8
-    batch_size: int = 128
-    lr: float = 2e-3
-    weight_decay: float = 0.05
-    warmup_epochs: float = 0.5
-    label_smoothing: float = 0.0
-    labels: str = "hard"  # "hard": majority label; "soft": vote distribution
-    augment: bool = True
-    seed: int = 0
+    epochs: int
+    batch_size: int
+    lr: float
+    weight_decay: float
+    warmup_epochs: float
+    label_smoothing: float
+    labels: str
+    augment: bool
+    seed: int
 
 
 @dataclass
@@ -50,18 +52,6 @@ class TrainingData:
                 raise ValueError("labels: 'soft' needs a data set with soft_labels (vote distributions)")
             return self.soft_labels
         return self.labels
-
-
-def cosine_schedule(optimizer, config: TrainConfig, steps_per_epoch: int) -> CosineLRScheduler:
-    """Linear warm-up, then cosine decay to 1 % of the peak rate, updated every step."""
-    return CosineLRScheduler(
-        optimizer,
-        t_initial=config.epochs * steps_per_epoch,
-        warmup_t=round(config.warmup_epochs * steps_per_epoch),
-        warmup_lr_init=config.lr * 0.01,
-        lr_min=config.lr * 0.01,
-        t_in_epochs=False,
-    )
 
 
 def train_classifier(
@@ -81,7 +71,9 @@ def train_classifier(
     classifier.to(device).train()
     optimizer = create_optimizer_v2(classifier, "adamw", lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = math.ceil(len(data.images) / config.batch_size)
-    scheduler = cosine_schedule(optimizer, config, steps_per_epoch)
+    # warm-up from and cosine decay to 1 % of the peak rate, updated every step
+    scheduler = warmup_cosine(optimizer, config.epochs * steps_per_epoch, round(config.warmup_epochs * steps_per_epoch),
+                              floor=0.01)
     targets = data.targets(config.labels)
     fingerprint = config_fingerprint({"train": asdict(config), "model": asdict(classifier.config), "n": len(targets)})
     history, start_epoch = [], 0

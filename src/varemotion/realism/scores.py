@@ -15,12 +15,14 @@ A score table has one row per image, in the order of the images, with the column
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from varemotion.atomic import write_atomically
+from varemotion.atomic import write_csv
 from varemotion.data import DataError
 from varemotion.data.splits import images_to_float
 from varemotion.realism.facemesh import detect_faces
@@ -64,9 +66,15 @@ def realistic(scores: pd.DataFrame, measure: str, threshold: float | None) -> np
     return np.ones(len(scores), dtype=bool)
 
 
+def read_threshold(path: str | os.PathLike[str]) -> tuple[str, float | None]:
+    """The measure and residual threshold of a realism verdict file (the realism_threshold rule's output)."""
+    payload = json.loads(Path(path).read_text())
+    return payload["measure"], payload["max_residual"]
+
+
 def write_scores(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Write a score table as CSV."""
-    write_atomically(path, lambda h: table.to_csv(h, index=False, float_format="%.6g"))
+    write_csv(path, table)
 
 
 def read_scores(path: str | os.PathLike[str], n_images: int | None = None) -> pd.DataFrame:

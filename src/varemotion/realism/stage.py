@@ -9,23 +9,25 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from varemotion.atomic import write_atomically
+from varemotion.atomic import write_csv, write_json
 from varemotion.data import DataError
 from varemotion.data.splits import images_to_float
 from varemotion.realism.scores import (
     RealismSettings,
     read_scores,
+    read_threshold,
     realism_scores,
     realism_threshold,
     realistic,
     write_scores,
 )
 from varemotion.realism.two_sample import two_sample_test
+from varemotion.sampling.sets import load_sample_set
+from varemotion.stimuli import read_manifest, read_stimulus_images
 
 log = logging.getLogger(__name__)
 
@@ -67,15 +69,9 @@ def run_threshold(reference_path, out_path, settings: RealismSettings) -> dict:
     threshold = realism_threshold(read_scores(reference_path), settings)
     payload = {"measure": settings.measure, "reference_quantile": settings.reference_quantile,
                "max_residual": threshold}
-    write_atomically(out_path, lambda h: h.write(json.dumps(payload, indent=2).encode() + b"\n"))
+    write_json(out_path, payload)
     log.info("realism: %s", json.dumps(payload))
     return payload
-
-
-def read_threshold(path) -> tuple[str, float | None]:
-    """The measure and residual threshold written by :func:`run_threshold`."""
-    payload = json.loads(Path(path).read_text())
-    return payload["measure"], payload["max_residual"]
 
 
 def _summary(table: pd.DataFrame) -> dict:
@@ -111,9 +107,6 @@ def run_report(real: dict, unguided: dict, sample_sets: dict, stimuli: dict, thr
     name to its archive and scores; `stimuli` the stimulus set's images and manifest. `c2st` holds
     :func:`~varemotion.realism.two_sample.two_sample_test` options.
     """
-    from varemotion.sampling.sets import load_sample_set
-    from varemotion.stimuli import read_manifest, read_stimulus_images
-
     measure, threshold = read_threshold(threshold_path)
     test = read_images(real["images"])
     heldout, reference = real_part(test, "heldout", n_real), real_part(test, "reference", n_real)
@@ -135,8 +128,8 @@ def run_report(real: dict, unguided: dict, sample_sets: dict, stimuli: dict, thr
     report = pd.DataFrame(rows).reindex(columns=REPORT_COLUMNS)
     summary = {"measure": measure, "max_residual": threshold,
                "sets": {r["set"]: {k: _plain(r.get(k)) for k in REPORT_COLUMNS[2:]} for r in rows}}
-    write_atomically(out["report"], lambda h: report.to_csv(h, index=False, float_format="%.4g"))
-    write_atomically(out["summary"], lambda h: h.write(json.dumps(summary, indent=2).encode() + b"\n"))
+    write_csv(out["report"], report, float_format="%.4g")
+    write_json(out["summary"], summary)
     return report
 
 
@@ -157,8 +150,6 @@ def _plain(value):
 def realism_rows(test_path, stimuli_path, manifest_path, report_path, columns: int,
                  n_real: int) -> list[tuple[str, np.ndarray]]:
     """Figure rows: held-out real test faces, then the kept stimuli of each kind, labelled with their realism."""
-    from varemotion.stimuli import read_manifest, read_stimulus_images
-
     report = pd.read_csv(report_path).set_index("set")
     ids, images = read_stimulus_images(stimuli_path)
     kinds = read_manifest(manifest_path).set_index("stimulus_id").loc[ids, "kind"].to_numpy()

@@ -17,7 +17,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from varemotion.diffusion.prior import Prior
-from varemotion.sampling.objectives import Objective, classifier_logits
+from varemotion.sampling.objectives import Objective
 
 RENOISE_MODES = ("sqrt_beta", "beta")
 SCHEDULERS = {"ddpm": DDPMScheduler, "ddim": DDIMScheduler}
@@ -102,7 +102,7 @@ def guided_sample(
 
     with torch.no_grad():
         images = prior.decode(x).clamp(0, 1)
-        probabilities = [classifier_logits(g, images).softmax(-1) for g in guides]
+        probabilities = [g(images).softmax(-1) for g in guides]
     kinds = [objective.kind for objective in objectives]
     settings = {"scheduler": scheduler_name, "num_inference_steps": num_inference_steps}
     settings |= {"guidance_scale": guidance_scale, "time_travel": time_travel, "renoise": renoise,

@@ -39,36 +39,13 @@ def controversial_loss(
     return ce_a + ce_b
 
 
-def classifier_logits(classifier: nn.Module, images: torch.Tensor) -> torch.Tensor:
-    """Logits of `classifier` for images in [0, 1], resized and converted to what it was built for.
-
-    A prior may produce another size or channel count than the classifier expects (e.g. a latent
-    prior decoding to RGB): images are resized bilinearly and averaged to grey (or repeated) here,
-    differentiably, so that every objective sees the classifier's own input format.
-    """
-    config = getattr(classifier, "config", None)
-    if config is not None:
-        size = tuple(config.image_size)
-        if tuple(images.shape[-2:]) != size:
-            images = F.interpolate(images, size=size, mode="bilinear", align_corners=False)
-        if images.shape[1] != config.in_chans:
-            if config.in_chans == 1:
-                images = images.mean(dim=1, keepdim=True)
-            elif images.shape[1] == 1:
-                images = images.expand(-1, config.in_chans, -1, -1)
-            else:
-                raise ValueError(
-                    f"cannot feed {images.shape[1]}-channel images to a {config.in_chans}-channel classifier"
-                )
-    return classifier(images)
-
-
 @dataclass
 class Objective:
     """One guidance term: uncertainty with one guide, controversial with two (A says i, B says j).
 
     `i` and `j` hold one target class per sample (N,), so one batch can mix many pairs.
-    Calling the objective on images in [0, 1] returns `weight` times its loss per sample (N,).
+    Calling the objective on images in [0, 1] returns `weight` times its loss per sample (N,);
+    each guide adapts the images to its own input (see :class:`varemotion.models.Classifier`).
     """
 
     guides: tuple[nn.Module, ...]
@@ -103,7 +80,7 @@ class Objective:
         two classes has its optimum inside the simplex and never reaches a goal; nor does any
         sample when `goal` ≥ 1.
         """
-        logits = [classifier_logits(guide, images) for guide in self.guides]
+        logits = [guide(images) for guide in self.guides]
         if self.kind == "uncertainty":
             loss = uncertainty_loss(logits[0], self.i, self.j)
             targets = [_targets(self.i, logits[0])]

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 def run_sample_set(
     kind: str,
-    prior_dir: str | Path,
+    prior_weights: str | Path,
     guides: dict[str, str | Path],
     emotions_from: str | Path,
     out_path: str | Path,
@@ -36,13 +36,13 @@ def run_sample_set(
     "controversial". For "control", no guides give unguided samples (one per ordered pair and
     seed, so control image n starts from the same noise as guided image n); with guides, every
     guide is pulled towards one class i (target e_i), n_per_pair × (K − 1) images per class, as
-    many as one uncertainty set. `sampler` holds `guided_sample` options; `emotions_from` is a
-    split whose emotions name the classes.
+    many as one uncertainty set. `prior_weights` is the prior's weight file (its config beside it);
+    `sampler` holds `guided_sample` options; `emotions_from` is a split whose emotions name the classes.
     """
     check_guide_count(kind, guides)
     device = select_device(gpus)
     emotions = list(load_split(emotions_from).emotions)
-    prior = load_prior(prior_dir).to(device)
+    prior = load_prior(prior_weights).to(device)
     models = [load_classifier(path).to(device) for path in guides.values()]
     for name, model in zip(guides, models):
         if list(model.config.emotions) != emotions:

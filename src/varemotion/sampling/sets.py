@@ -26,6 +26,11 @@ from varemotion.sampling.pairs import PairSamples
 GUIDES_PER_KIND = {"uncertainty": 1, "controversial": 2, "control": None}
 
 
+def named_set_files(inputs, names) -> dict[str, dict]:
+    """Each named sample set's `images` and realism `scores` among a rule's inputs, keyed set_<name> and scores_<name>."""
+    return {name: {"images": inputs[f"set_{name}"], "scores": inputs[f"scores_{name}"]} for name in names}
+
+
 def check_guide_count(kind: str, guides) -> None:
     """Raise ValueError when a set of this kind cannot have these guides."""
     needed = GUIDES_PER_KIND[kind]

@@ -55,14 +55,16 @@ ExtraTests = Callable[[pd.DataFrame], dict[str, Outcome]]
 
 @dataclass(frozen=True)
 class PowerSettings:
-    """The grid, the number of simulated studies per cell, α, bootstrap/permutation resamples and the seed."""
+    """The grid, the number of simulated studies per cell, α, bootstrap/permutation resamples and the seed
+    (the ``behavior.power`` section), and the design's share of training trials (``behavior.design``)."""
 
     participants: tuple[int, ...]
     trials_per_participant: tuple[int, ...]
-    n_simulations: int = 20
-    alpha: float = 0.05
-    n_resamples: int = 199
-    seed: int = 0
+    n_simulations: int
+    alpha: float
+    n_resamples: int
+    seed: int
+    train_fraction: float
 
 
 def correlation_test(classifier: str) -> str:
@@ -94,8 +96,10 @@ def _simulated_trials(manifest, logits, population, settings, n_part, n_trials, 
     """One simulated study's trials with attentive and with null observers (same design and seed)."""
     stimulus_ids = manifest["stimulus_id"].astype(str).to_numpy()
     seed = int(np.random.SeedSequence([settings.seed, n_part, n_trials, s]).generate_state(1)[0])
+    # The simulated studies have no catch trials and hold no stimuli out: their tests need neither.
     design = design_trials(stimulus_ids, DesignSettings(n_part, n_trials, n_part * n_trials // len(stimulus_ids),
-                                                        seed=seed))
+                                                        catch_every=0, train_fraction=settings.train_fraction,
+                                                        holdout_stimuli=0.0, seed=seed))
     return tuple(simulate_study(design, logits, population, seed, null=null).trials for null in (False, True))
 
 
@@ -146,7 +150,7 @@ def _cell(manifest, logits, classifiers, population, settings, stats, extra_test
 
 
 def power_analysis(manifest: pd.DataFrame, logits: pd.DataFrame, classifiers, population: ObserverPopulation,
-                   settings: PowerSettings, stats: StatsSettings | None = None,
+                   settings: PowerSettings, stats: StatsSettings,
                    extra_tests: ExtraTests | None = None) -> pd.DataFrame:
     """The power table (:data:`POWER_COLUMNS`), one row per test and grid cell.
 
@@ -160,7 +164,7 @@ def power_analysis(manifest: pd.DataFrame, logits: pd.DataFrame, classifiers, po
     missing = sorted(set(manifest["stimulus_id"].astype(str)) - set(logits.index))
     if missing:
         raise ValueError(f"the logits table has no row for stimuli {missing[:5]}")
-    stats = replace(stats or StatsSettings(), n_resamples=settings.n_resamples, seed=settings.seed)
+    stats = replace(stats, n_resamples=settings.n_resamples, seed=settings.seed)
     logits = logits.loc[manifest["stimulus_id"].astype(str)]
     rows = [row for n_part in settings.participants for n_trials in settings.trials_per_participant
             for row in _cell(manifest, logits, classifiers, population, settings, stats, extra_tests, n_part, n_trials)]

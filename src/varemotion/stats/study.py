@@ -9,15 +9,13 @@ simulated study, so that it tests what the study tests, on the images the study 
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
-from varemotion.atomic import write_atomically
+from varemotion.atomic import jsonable, write_atomically, write_csv, write_json
 from varemotion.behavior.answers import emotion_trials
 from varemotion.manifest import has_boundary_and_control
 
@@ -28,34 +26,31 @@ from .images import per_image_table
 from .mixed import COEFFICIENT_COLUMNS, MixedModelResult, fit_agreement_model
 from .non_emotion import non_emotion_summary, non_emotion_table
 from .outcomes import OutcomeThresholds, outcome_proportions
-from .summary import headline_summary, jsonable
+from .summary import headline_summary
 from .within import within_kind_table
 
-#: File name of each table in the output folder.
-TABLE_FILES = {
-    "per_image": "per_image.csv", "correlations": "correlations.csv", "within_kind": "correlations_within.csv",
-    "entropy_by_kind": "entropy_by_kind.csv", "comparisons": "comparisons.csv", "outcomes": "outcomes.csv",
-    "agreement": "agreement.csv", "mixed_model": "mixed_model.csv", "non_emotion_answers": "non_emotion_answers.csv",
-}
+#: The tables of the stage, each written as one CSV output of the same name.
+TABLES = ("per_image", "correlations", "correlations_within", "entropy_by_kind", "comparisons", "outcomes",
+          "agreement", "mixed_model", "non_emotion_answers")
 
 
 @dataclass(frozen=True)
 class StatsSettings:
-    """The ``stats`` config section (see the workflow schema for each value's meaning)."""
+    """The ``stats`` config section (the workflow schema gives each value's meaning and default)."""
 
-    min_ratings: int = 10
-    entropy_estimator: str = "miller_madow"
-    outcome_sum_min: float = 0.8
-    outcome_each_min: float = 0.1
-    n_resamples: int = 9999
-    confidence: float = 0.95
-    alpha: float = 0.05
-    error_rate: float | None = None
-    non_emotion_answers: str = "exclude"
-    model_classifier: str = ""
-    stimulus_intercepts: bool = True
-    subject_slopes: bool = True
-    seed: int = 0
+    min_ratings: int
+    entropy_estimator: str
+    outcome_sum_min: float
+    outcome_each_min: float
+    n_resamples: int
+    confidence: float
+    alpha: float
+    error_rate: float | None
+    non_emotion_answers: str
+    model_classifier: str
+    stimulus_intercepts: bool
+    subject_slopes: bool
+    seed: int
 
     @property
     def resampling(self) -> dict:
@@ -129,7 +124,7 @@ def study_statistics(trials: pd.DataFrame, manifest: pd.DataFrame, emotions, cla
                                 stimulus_intercepts=settings.stimulus_intercepts,
                                 subject_slopes=settings.subject_slopes, confidence=settings.confidence)
     tables = {
-        "per_image": per_image, "correlations": tests.correlations, "within_kind": within,
+        "per_image": per_image, "correlations": tests.correlations, "correlations_within": within,
         "entropy_by_kind": tests.by_kind.summary, "comparisons": tests.by_kind.comparisons, "outcomes": outcomes,
         "agreement": agreement.images, "mixed_model": _model_table(model, model_classifier),
         "non_emotion_answers": non_emotion_table(trials, manifest, settings.confidence),
@@ -146,10 +141,11 @@ def study_statistics(trials: pd.DataFrame, manifest: pd.DataFrame, emotions, cla
     return StudyStatistics(tables=tables, model_summary=model.summary, summary=jsonable(summary))
 
 
-def write_study_statistics(statistics: StudyStatistics, out_dir: str | os.PathLike[str]) -> None:
-    """Write each table (CSV), ``mixed_model.txt`` and ``summary.json`` into ``out_dir``."""
-    out_dir = Path(out_dir)
-    for name, table in statistics.tables.items():
-        write_atomically(out_dir / TABLE_FILES[name], lambda h, t=table: t.to_csv(h, index=False, float_format="%.6g"))
-    write_atomically(out_dir / "mixed_model.txt", lambda h: h.write(statistics.model_summary.encode()))
-    write_atomically(out_dir / "summary.json", lambda h: h.write(json.dumps(statistics.summary, indent=2).encode()))
+def write_study_statistics(statistics: StudyStatistics, outputs: Mapping[str, str | os.PathLike[str]]) -> None:
+    """Write each table of :data:`TABLES` as CSV to the output of its name, the mixed model's text
+    to ``outputs["mixed_model_text"]`` and the headline numbers to ``outputs["summary"]`` (JSON)."""
+    for name in TABLES:
+        table = statistics.tables[name]
+        write_csv(outputs[name], table)
+    write_atomically(outputs["mixed_model_text"], lambda h: h.write(statistics.model_summary.encode()))
+    write_json(outputs["summary"], statistics.summary)

@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
-import numpy as np
 import pandas as pd
 
+from varemotion.atomic import jsonable
 from varemotion.stats.agreement import AgreementResult
 from varemotion.stats.groups import EntropyByKind
 from varemotion.stats.mixed import MixedModelResult
-
-
-def jsonable(value):
-    """``value`` with numpy scalars as Python numbers, NaN/inf as None and tables as lists of records."""
-    if isinstance(value, pd.DataFrame):
-        return [jsonable(row) for row in value.to_dict(orient="records")]
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if math.isfinite(value) else None
-    if value is None or isinstance(value, str):
-        return value
-    raise TypeError(f"cannot represent {type(value).__name__} in JSON")
 
 
 def _images(per_image: pd.DataFrame) -> dict:

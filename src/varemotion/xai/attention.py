@@ -27,7 +27,10 @@ from varemotion.behavior.trials import (
     check_known_stimuli,
     check_stimulus_ids,
     error_at,
+    first_row,
     position,
+    raise_first,
+    required_text,
     text_values,
 )
 from varemotion.xai.metrics import min_max
@@ -46,48 +49,33 @@ def check_shape(shape) -> tuple[int, int]:
     return shape
 
 
-def _first(mask) -> int | None:
-    mask = np.asarray(mask, dtype=bool)
-    return int(np.argmax(mask)) if mask.any() else None
-
-
-def _raise_first(table, mask, problem, column, text, expected) -> None:
-    i = _first(mask)
-    if i is not None:
-        raise error_at(table, i, problem, column=column, value=text.iat[i], expected=expected)
-
-
-def _text(table: pd.DataFrame, column: str, expected: str) -> pd.Series:
-    text = text_values(table[column])
-    _raise_first(table, text == "", "is blank", column, text, expected)
-    return text
-
-
 def _numbers(table: pd.DataFrame, column: str, expected: str) -> tuple[np.ndarray, pd.Series]:
     """The column as finite floats, and its text; DataError at the first blank, non-number or infinity."""
-    text = _text(table, column, expected)
+    text = required_text(table, column, expected)
     numbers = pd.to_numeric(text, errors="coerce").astype(float).to_numpy()
-    _raise_first(table, np.isnan(numbers), "is not a number", column, text, expected)
-    _raise_first(table, np.isinf(numbers), "is not a finite number", column, text, expected)
+    raise_first(table, np.isnan(numbers), "is not a number", column=column, values=text, expected=expected)
+    raise_first(table, np.isinf(numbers), "is not a finite number", column=column, values=text, expected=expected)
     return numbers, text
 
 
 def _coordinate(table: pd.DataFrame, column: str, size: int, axis: str) -> np.ndarray:
     expected = f"a pixel {axis} from 0 to {size - 1} of the shown image (pixel centres at whole numbers)"
     numbers, text = _numbers(table, column, expected)
-    _raise_first(table, (numbers < 0) | (numbers > size - 1), "is outside the image", column, text, expected)
+    raise_first(table, (numbers < 0) | (numbers > size - 1), "is outside the image",
+                column=column, values=text, expected=expected)
     return numbers
 
 
 def _click_orders(table: pd.DataFrame, column: str, trial: pd.DataFrame) -> np.ndarray:
     expected = "the click's place in its trial: a whole number 1, 2, … with no repeats within a trial"
     numbers, text = _numbers(table, column, expected)
-    _raise_first(table, numbers % 1 != 0, "is not a whole number", column, text, expected)
-    _raise_first(table, numbers < 1, "is below 1 (click numbers start at 1)", column, text, expected)
+    raise_first(table, numbers % 1 != 0, "is not a whole number", column=column, values=text, expected=expected)
+    raise_first(table, numbers < 1, "is below 1 (click numbers start at 1)",
+                column=column, values=text, expected=expected)
     keyed = trial.assign(click=numbers)
-    later = _first(keyed.duplicated(keep="first"))
+    later = first_row(keyed.duplicated(keep="first"))
     if later is not None:
-        earlier = _first((keyed == keyed.iloc[later]).all(axis=1))
+        earlier = first_row((keyed == keyed.iloc[later]).all(axis=1))
         raise error_at(table, later, f"repeats the click number of {position(table, earlier)} in the trial of"
                                      f" subject {trial['subject_id'].iat[later]!r} and stimulus"
                                      f" {trial['stimulus_id'].iat[later]!r}",
@@ -100,12 +88,12 @@ def _responses(table: pd.DataFrame, column: str, emotions, trial: pd.DataFrame) 
     expected = "the emotion answered in the trial, repeated on each of its clicks"
     responses = parse_responses(table, column, emotions)
     text = text_values(table[column])
-    _raise_first(table, responses == "", "is blank", column, text, expected)
+    raise_first(table, responses == "", "is blank", column=column, values=text, expected=expected)
     key = trial["subject_id"] + "\x1f" + trial["stimulus_id"]
     first = responses.groupby(key, sort=False).transform("first")
-    later = _first(responses != first)
+    later = first_row(responses != first)
     if later is not None:
-        earlier = _first(key == key.iat[later])
+        earlier = first_row(key == key.iat[later])
         raise error_at(table, later, f"differs from the response {first.iat[later]!r} at {position(table, earlier)}"
                                      f" in the same trial (subject {trial['subject_id'].iat[later]!r}, stimulus"
                                      f" {trial['stimulus_id'].iat[later]!r})",
@@ -131,15 +119,16 @@ def read_clicks(path: str | os.PathLike[str], stimulus_ids, emotions, shape, col
     table = read_table(path, CLICKS_EXPECTED)
     require_columns(table, path, list(CLICK_COLUMNS), names)
     trial = pd.DataFrame({
-        "subject_id": _text(table, names["subject_id"], "the id of the subject who clicked, on every row"),
-        "stimulus_id": _text(table, names["stimulus_id"], "the id of the shown stimulus, on every row"),
+        "subject_id": required_text(table, names["subject_id"], "the id of the subject who clicked, on every row"),
+        "stimulus_id": required_text(table, names["stimulus_id"], "the id of the shown stimulus, on every row"),
     })
     check_known_stimuli(table, trial["stimulus_id"], known, names["stimulus_id"])
     x = _coordinate(table, names["x"], width, "column (x)")
     y = _coordinate(table, names["y"], height, "row (y)")
     radius_expected = "the reveal radius in pixels, a number > 0"
     radius, radius_text = _numbers(table, names["radius"], radius_expected)
-    _raise_first(table, radius <= 0, "is not above 0", names["radius"], radius_text, radius_expected)
+    raise_first(table, radius <= 0, "is not above 0",
+                column=names["radius"], values=radius_text, expected=radius_expected)
     click = _click_orders(table, names["click"], trial)
     response = _responses(table, names["response"], emotions, trial)
     clicks = trial.assign(click=click, x=x, y=y, radius=radius, response=response.to_numpy(dtype=object))

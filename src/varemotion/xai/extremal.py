@@ -35,14 +35,14 @@ from its own gradient, so the batch gives each mask the optimisation it would ge
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from varemotion.xai.saliency import normalise_maps
+from varemotion.models.modes import eval_mode
+from varemotion.xai.saliency import stretched
 
 ORDER = 20  # of the power mean that stands for the max
 FLOOR = 1e-3  # added to the parameters: keeps every power positive, so gradients reach parameters at 0
@@ -141,22 +141,6 @@ def _check(images: torch.Tensor, targets: torch.Tensor, areas: Sequence[float], 
             raise ValueError(f"{name} must be a positive number of pixels, got {value!r}")
 
 
-@contextmanager
-def frozen(classifier: nn.Module) -> Iterator[nn.Module]:
-    """The classifier in eval mode without gradients for its weights; both restored on leaving."""
-    training = classifier.training
-    flags = [(p, p.requires_grad) for p in classifier.parameters()]
-    classifier.eval()
-    for p, _ in flags:
-        p.requires_grad_(False)
-    try:
-        yield classifier
-    finally:
-        for p, flag in flags:
-            p.requires_grad_(flag)
-        classifier.train(training)
-
-
 def extremal_perturbation(
     classifier: nn.Module,
     images: torch.Tensor,
@@ -193,7 +177,7 @@ def extremal_perturbation(
     wanted = targets.repeat_interleave(count)
     params = torch.ones(n * count, 1, *generator.grid, device=images.device, requires_grad=True)
     optimizer = torch.optim.SGD([params], lr=lr, momentum=momentum, dampening=momentum)
-    with frozen(classifier):
+    with eval_mode(classifier, freeze=True):
         for t in range(iterations):
             canvas = generator(params)
             logits = classifier(baseline + generator.image(canvas) * (shown - baseline))
@@ -221,4 +205,4 @@ def extremal_maps(
 
     A constant map becomes all zeros. `settings` go to :func:`extremal_perturbation`.
     """
-    return normalise_maps(extremal_perturbation(classifier, images, targets, areas, iterations, **settings).sum(dim=1))
+    return stretched(extremal_perturbation(classifier, images, targets, areas, iterations, **settings).sum(dim=1))

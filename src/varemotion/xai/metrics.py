@@ -29,11 +29,16 @@ SCORES = ("iou", "f1", "precision", "recall")
 
 
 def min_max(maps) -> np.ndarray:
-    """Each map (..., H, W) stretched to [0, 1] over its pixels; a constant map becomes all zeros."""
-    maps = np.asarray(maps, dtype=np.float64)
+    """Each map (..., H, W) stretched to [0, 1] over its pixels; a constant map becomes all zeros.
+
+    Float maps are stretched in their own precision (float32 stays float32), other numbers in float64.
+    """
+    maps = np.asarray(maps)
+    if not np.issubdtype(maps.dtype, np.floating):
+        maps = maps.astype(np.float64)
     low = maps.min(axis=(-2, -1), keepdims=True)
     span = maps.max(axis=(-2, -1), keepdims=True) - low
-    return np.where(span > 0, (maps - low) / np.where(span > 0, span, 1.0), 0.0)
+    return np.where(span > 0, (maps - low) / np.where(span > 0, span, 1), 0).astype(maps.dtype)
 
 
 def _map(values, name: str = "map") -> np.ndarray:

@@ -7,12 +7,12 @@ import logging
 import numpy as np
 import pandas as pd
 
-from varemotion.atomic import write_atomically
+from varemotion.atomic import write_atomically, write_csv, write_json
 from varemotion.data.splits import load_split
 from varemotion.xai.attention import attention_maps, read_clicks, simulate_clicks
 from varemotion.xai.geometry import geometry_of
 from varemotion.xai.similarity import SHUFFLED_COLUMNS, map_similarity, shuffled_similarity
-from varemotion.xai.stage import load_maps, write_json, write_table
+from varemotion.xai.map_files import load_maps, method_maps
 from varemotion.xai.twoafc import (
     RULES,
     design_twoafc,
@@ -33,15 +33,17 @@ def choose_faces(labels: np.ndarray, n_per_emotion: int, n_emotions: int, seed: 
     return np.concatenate(rows).astype(np.int64)
 
 
-def run_people_images(test_path, landmarks_path, out_path, people: dict, seed: int, template_size: int) -> None:
-    """The test faces people see: drawn per emotion (simulated people) or those named in people's files."""
+def run_people_images(test_path, landmarks_path, out_path, people: dict, seed: int, template_size: int,
+                      files: dict | None = None) -> None:
+    """The test faces people see: those named in people's own `files` (`clicks` and `twoafc`) when given,
+    else drawn per emotion for simulated people."""
     test = load_split(test_path)
     shape = test.images.shape[1:3]
     arrays = {}
     known_geometry = "au_masks" in test.extras or landmarks_path
-    if people["source"] == "data":
-        ids = set(read_clicks(people["clicks"], test.ids, test.emotions, shape, people["column_map"])["stimulus_id"])
-        ids |= set(read_twoafc(people["twoafc"], test.ids, test.emotions, people["column_map"])["stimulus_id"])
+    if files:
+        ids = set(read_clicks(files["clicks"], test.ids, test.emotions, shape, people["column_map"])["stimulus_id"])
+        ids |= set(read_twoafc(files["twoafc"], test.ids, test.emotions, people["column_map"])["stimulus_id"])
         rows = np.array(sorted(i for i, name in enumerate(test.ids) if name in ids), dtype=np.int64)
         if known_geometry:
             arrays = {"face_masks": geometry_of(test, landmarks_path, template_size).face_masks[rows]}
@@ -63,19 +65,20 @@ def load_people_images(path) -> dict[str, np.ndarray]:
         return {key: data[key] for key in data.files}
 
 
-def run_people_data(images_path, frontend_weights, clicks_path, twoafc_path, people: dict, population: dict,
-                    seed: int, gpus: int = 0) -> None:
-    """Click and 2AFC tables: simulated from the faces' regions and the observer model, or read from files."""
+def run_people_data(images_path, frontend_weights, outputs: dict, people: dict, population: dict, seed: int,
+                    gpus: int = 0, files: dict | None = None) -> None:
+    """The `clicks` and `twoafc` tables (``outputs``): read from people's own `files` when given, else
+    simulated from the faces' regions and the observer model."""
     faces = load_people_images(images_path)
     emotions = [str(e) for e in faces["emotions"]]
     shape = faces["images"].shape[1:3]
-    if people["source"] == "data":
-        clicks = read_clicks(people["clicks"], faces["ids"], emotions, shape, people["column_map"])
-        trials = read_twoafc(people["twoafc"], faces["ids"], emotions, people["column_map"])
+    if files:
+        clicks = read_clicks(files["clicks"], faces["ids"], emotions, shape, people["column_map"])
+        trials = read_twoafc(files["twoafc"], faces["ids"], emotions, people["column_map"])
     else:
         clicks, trials = simulate_people(faces, emotions, frontend_weights, people, population, seed, gpus)
-    write_table(clicks, clicks_path)
-    write_table(trials, twoafc_path)
+    write_csv(outputs["clicks"], clicks)
+    write_csv(outputs["twoafc"], trials)
 
 
 def simulate_people(faces: dict, emotions: list[str], frontend_weights, people: dict, population: dict, seed: int,
@@ -111,11 +114,11 @@ def model_accuracies(name: str, probabilities, trials: pd.DataFrame, ids, emotio
     return rows
 
 
-def run_attention_comparison(map_paths, images_path, clicks_path, twoafc_path, out: dict, classifiers, methods,
+def run_attention_comparison(maps_of: dict, images_path, clicks_path, twoafc_path, out: dict, methods,
                              resampling: dict) -> None:
     """Human attention maps, their similarity to every model map within the face (and to maps of other faces
-    of the same emotion), and 2AFC accuracy of people and models. ``resampling`` has the CIs' n_resamples,
-    confidence and seed."""
+    of the same emotion), and 2AFC accuracy of people and models. ``maps_of`` maps each classifier's name
+    to its saliency file; ``resampling`` has the CIs' n_resamples, confidence and seed."""
     faces = load_people_images(images_path)
     ids, emotions = faces["ids"], [str(e) for e in faces["emotions"]]
     shape = faces["images"].shape[1:3]
@@ -124,20 +127,21 @@ def run_attention_comparison(map_paths, images_path, clicks_path, twoafc_path, o
     trials = read_twoafc(twoafc_path, ids, emotions)
     human = attention_maps(clicks, ids, shape)
     similarity, accuracy = [], [percent_correct(trials, "people", **resampling)]
-    for name, path in zip(classifiers, map_paths):
+    for name, path in maps_of.items():
         maps = load_maps(path)
         if maps["ids"].tolist() != ids.tolist():
             raise ValueError(f"{path}: maps are of other faces than {images_path}; rerun the saliency maps")
+        of_method = method_maps(maps)
         for method in methods:
-            table = map_similarity(maps[f"maps_{method}"], human, ids, masks=masks)
-            baseline = shuffled_similarity(maps[f"maps_{method}"], human, ids, faces["labels"], masks)
+            table = map_similarity(of_method[method], human, ids, masks=masks)
+            baseline = shuffled_similarity(of_method[method], human, ids, faces["labels"], masks)
             similarity.append(table.merge(baseline, on="stimulus_id").assign(classifier=name, method=method))
         accuracy += model_accuracies(name, maps["probabilities"], trials, ids, emotions, resampling)
     similarity = pd.concat(similarity, ignore_index=True)
     accuracy = pd.DataFrame(accuracy)
     write_atomically(out["attention"], lambda handle: np.savez_compressed(handle, ids=ids, maps=human.astype(np.float32)))
-    write_table(similarity, out["similarity"])
-    write_table(accuracy, out["twoafc_accuracy"])
+    write_csv(out["similarity"], similarity)
+    write_csv(out["twoafc_accuracy"], accuracy)
     write_json(out["summary"], people_summary(similarity, accuracy))
 
 

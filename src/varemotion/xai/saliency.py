@@ -1,35 +1,35 @@
 """Saliency maps of a classifier's decision: CAM, Grad-CAM, LIME and extremal perturbations.
 
 Every method returns float32 CPU tensors (N, H, W) at image resolution, each map min-max
-normalised to [0, 1] (a constant map becomes all zeros). The classifier runs in eval mode; its
-previous train/eval state is restored afterwards.
+stretched to [0, 1] (:func:`varemotion.xai.metrics.min_max`; a constant map becomes all zeros).
+The classifier runs in eval mode; its previous train/eval state is restored afterwards. The
+methods are listed by name in :mod:`varemotion.xai.methods`.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from captum.attr import LayerAttribution, LayerGradCam, Lime
 from captum._utils.models.linear_model import SkLearnRidge
 from skimage.segmentation import slic
 from torch import nn
 
-METHODS = ("cam", "gradcam", "extremal", "lime")
+from varemotion.models.modes import eval_mode
+from varemotion.xai.metrics import min_max
 
 
-def normalise_maps(maps: torch.Tensor) -> torch.Tensor:
-    """Min-max normalise each map (..., H, W) to [0, 1]; a constant map becomes zeros."""
-    maps = torch.as_tensor(maps, dtype=torch.float32)
-    flat = maps.flatten(-2)
-    low = flat.min(dim=-1, keepdim=True).values
-    span = flat.max(dim=-1, keepdim=True).values - low
-    scaled = torch.where(span > 0, (flat - low) / span.clamp_min(torch.finfo(torch.float32).tiny), 0.0)
-    return scaled.clamp(0.0, 1.0).reshape(maps.shape)
+def stretched(maps: torch.Tensor) -> torch.Tensor:
+    """Each map (..., H, W) min-max stretched to [0, 1] in float32, on the CPU."""
+    return torch.from_numpy(min_max(maps.detach().float().cpu().numpy()))
+
+
+def _upsampled(maps: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
+    """Maps (N, 1, h, w) bilinearly interpolated to the images' (H, W), as (N, H, W)."""
+    return LayerAttribution.interpolate(maps, tuple(images.shape[-2:]), "bilinear")[:, 0]
 
 
 def cam(classifier: nn.Module, images: torch.Tensor, targets: torch.Tensor, batch_size: int = 64) -> torch.Tensor:
@@ -39,17 +39,16 @@ def cam(classifier: nn.Module, images: torch.Tensor, targets: torch.Tensor, batc
     (checked numerically against `forward_head`); other heads raise ValueError.
     """
     targets = _check_inputs(images, targets)
-    net = classifier.net
     weight = _linear_head_weight(classifier)
     chunks = []
-    with _eval_mode(classifier), torch.no_grad():
+    with eval_mode(classifier), torch.no_grad():
         device = _device(classifier, images)
         for batch, batch_targets in zip(images.split(batch_size), targets.split(batch_size)):
-            features = _features_nchw(net, net.forward_features(classifier.normalise(batch.to(device))), classifier)
+            features = _features_nchw(classifier, classifier.forward_features(batch.to(device)))
             _check_gap_linear(classifier, features)
             maps = torch.einsum("nk,nkhw->nhw", weight[batch_targets.to(device)], features).relu()
-            chunks.append(_upsample(maps[:, None], images.shape[-2:]))
-    return normalise_maps(torch.cat(chunks)).cpu()
+            chunks.append(_upsampled(maps[:, None], images))
+    return stretched(torch.cat(chunks))
 
 
 def grad_cam(
@@ -64,13 +63,12 @@ def grad_cam(
     wrapped = _FeatureTap(classifier)
     attribution = LayerGradCam(wrapped, wrapped.features_out)
     chunks = []
-    with _eval_mode(classifier):
+    with eval_mode(classifier):
         device = _device(classifier, images)
         for batch, batch_targets in zip(images.split(batch_size), targets.split(batch_size)):
             maps = attribution.attribute(batch.to(device), target=batch_targets.to(device), relu_attributions=True)
-            upsampled = LayerAttribution.interpolate(maps.detach(), tuple(images.shape[-2:]), "bilinear")
-            chunks.append(upsampled[:, 0])
-    return normalise_maps(torch.cat(chunks)).cpu()
+            chunks.append(_upsampled(maps.detach(), images))
+    return stretched(torch.cat(chunks))
 
 
 def lime(
@@ -95,7 +93,7 @@ def lime(
     """
     targets = _check_inputs(images, targets)
     maps = []
-    with _eval_mode(classifier):
+    with eval_mode(classifier):
         device = _device(classifier, images)
 
         @torch.no_grad()
@@ -116,7 +114,7 @@ def lime(
                 perturbations_per_eval=batch_size,
             )
             maps.append(weights[0].amax(dim=0).clamp_min(0.0).float().cpu())
-    return normalise_maps(torch.stack(maps))
+    return stretched(torch.stack(maps))
 
 
 def superpixels(image: torch.Tensor, n_segments: int = 30, compactness: float = 0.2) -> torch.Tensor:
@@ -140,28 +138,6 @@ def superpixels(image: torch.Tensor, n_segments: int = 30, compactness: float = 
     return torch.from_numpy(labels).long()[None]
 
 
-def saliency_maps(
-    classifier: nn.Module, images: torch.Tensor, targets: torch.Tensor, method: str, **settings
-) -> torch.Tensor:
-    """Saliency maps (N, H, W) in [0, 1] by `method` (one of METHODS); `settings` go to the method."""
-    if method == "cam":
-        compute = cam
-    elif method == "gradcam":
-        compute = grad_cam
-    elif method == "lime":
-        compute = lime
-    elif method == "extremal":
-        from varemotion.xai.extremal import extremal_maps
-
-        compute = extremal_maps
-    else:
-        raise ValueError(f"unknown saliency method {method!r}; expected one of {', '.join(METHODS)}")
-    targets = _check_inputs(images, targets)
-    with _eval_mode(classifier):
-        maps = compute(classifier, images, targets, **settings)
-    return torch.as_tensor(maps).detach().float().cpu()
-
-
 class _FeatureTap(nn.Module):
     """The classifier as features -> Identity -> head, so Captum can hook the Identity."""
 
@@ -171,9 +147,8 @@ class _FeatureTap(nn.Module):
         self.features_out = nn.Identity()
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        net = self.classifier.net
-        features = _features_nchw(net, net.forward_features(self.classifier.normalise(images)), self.classifier)
-        return net.forward_head(_restore_layout(net, self.features_out(features)))
+        features = _features_nchw(self.classifier, self.classifier.forward_features(images))
+        return self.classifier.forward_head(_restore_layout(self.classifier, self.features_out(features)))
 
 
 def _check_inputs(images: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -189,20 +164,6 @@ def _check_inputs(images: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return targets.long().cpu()
 
 
-@contextmanager
-def _eval_mode(classifier: nn.Module) -> Iterator[None]:
-    """Run in eval mode, then give every submodule back its previous train/eval state."""
-    modules = list(classifier.modules()) if isinstance(classifier, nn.Module) else []
-    states = [module.training for module in modules]
-    if isinstance(classifier, nn.Module):
-        classifier.eval()
-    try:
-        yield
-    finally:
-        for module, state in zip(modules, states):
-            module.training = state
-
-
 def _device(classifier: nn.Module, images: torch.Tensor) -> torch.device:
     parameter = next(iter(classifier.parameters()), None) if isinstance(classifier, nn.Module) else None
     return parameter.device if parameter is not None else images.device
@@ -210,26 +171,26 @@ def _device(classifier: nn.Module, images: torch.Tensor) -> torch.device:
 
 def _arch(classifier: nn.Module) -> str:
     config = getattr(classifier, "config", None)
-    return getattr(config, "arch", type(getattr(classifier, "net", classifier)).__name__)
+    return getattr(config, "arch", type(classifier).__name__)
 
 
-def _features_nchw(net: nn.Module, features: torch.Tensor, classifier: nn.Module) -> torch.Tensor:
+def _features_nchw(classifier: nn.Module, features: torch.Tensor) -> torch.Tensor:
     """Feature maps as (N, C, h, w); NHWC networks (timm's `output_fmt`) are permuted."""
     if features.ndim != 4:
         raise ValueError(
             f"architecture {_arch(classifier)!r}: forward_features returns shape {tuple(features.shape)}, "
             "but class activation maps need spatial feature maps (N, C, h, w)"
         )
-    return features.permute(0, 3, 1, 2) if getattr(net, "output_fmt", "NCHW") == "NHWC" else features
+    return features.permute(0, 3, 1, 2) if classifier.feature_format == "NHWC" else features
 
 
-def _restore_layout(net: nn.Module, features: torch.Tensor) -> torch.Tensor:
-    return features.permute(0, 2, 3, 1) if getattr(net, "output_fmt", "NCHW") == "NHWC" else features
+def _restore_layout(classifier: nn.Module, features: torch.Tensor) -> torch.Tensor:
+    return features.permute(0, 2, 3, 1) if classifier.feature_format == "NHWC" else features
 
 
 def _linear_head_weight(classifier: nn.Module) -> torch.Tensor:
     """The weights (K, C) of the head's Linear layer, or ValueError when the head is not one."""
-    head = classifier.net.get_classifier()
+    head = classifier.get_classifier()
     if not isinstance(head, nn.Linear):
         raise ValueError(
             f"CAM is undefined for architecture {_arch(classifier)!r}: its classifier is "
@@ -240,23 +201,18 @@ def _linear_head_weight(classifier: nn.Module) -> torch.Tensor:
 
 def _check_gap_linear(classifier: nn.Module, features: torch.Tensor) -> None:
     """Raise ValueError unless forward_head(features) == Linear(global average of features)."""
-    net, head = classifier.net, classifier.net.get_classifier()
+    head = classifier.get_classifier()
     problem = None
     if head.in_features != features.shape[1]:
         problem = f"its Linear layer takes {head.in_features} inputs but the features have {features.shape[1]} channels"
     else:
         expected = head(features.mean(dim=(2, 3)))
-        actual = net.forward_head(_restore_layout(net, features))
+        actual = classifier.forward_head(_restore_layout(classifier, features))
         scale = expected.abs().max().clamp_min(1.0)
         if actual.shape != expected.shape or not torch.allclose(actual, expected, rtol=1e-3, atol=1e-4 * float(scale)):
             problem = "its head is not global average pooling followed by the Linear layer alone"
     if problem:
         raise ValueError(f"CAM is undefined for architecture {_arch(classifier)!r}: {problem}; use Grad-CAM")
-
-
-def _upsample(maps: torch.Tensor, size: torch.Size) -> torch.Tensor:
-    """Bilinear upsampling (N, 1, h, w) -> (N, H, W), the same as Captum's LayerAttribution.interpolate."""
-    return F.interpolate(maps, size=tuple(size), mode="bilinear")[:, 0]
 
 
 def _image_seed(seed: int, image: torch.Tensor) -> int:

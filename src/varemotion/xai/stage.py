@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
@@ -10,12 +9,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from varemotion.atomic import write_atomically
+from varemotion.atomic import write_atomically, write_csv, write_json
 from varemotion.data.splits import images_to_float, load_split
 from varemotion.device import select_device
 from varemotion.models.classifier import load_classifier
 from varemotion.models.evaluation import predict_proba
-from varemotion.stats.summary import jsonable
 from varemotion.xai.geometry import geometry_of
 from varemotion.xai.global_maps import (
     global_map,
@@ -25,20 +23,11 @@ from varemotion.xai.global_maps import (
     score_global_maps,
     select_by_prediction,
 )
-from varemotion.xai.saliency import saliency_maps
+from varemotion.xai.map_files import load_maps, method_maps, write_maps
+from varemotion.xai.methods import METHODS, saliency_maps
 from varemotion.xai.warp import warp_to_template
 
 log = logging.getLogger(__name__)
-
-
-def method_settings(method: str, settings: dict) -> dict:
-    """The keyword arguments of one saliency method from the stage's settings."""
-    if method == "lime":
-        return {**settings["lime"], "seed": settings["seed"]}
-    if method == "extremal":
-        return {"areas": tuple(settings["extremal"]["areas"]), "iterations": settings["extremal"]["iterations"],
-                "seed": settings["seed"]}
-    return {}
 
 
 def explain(classifier, images: torch.Tensor, targets: np.ndarray, settings: dict, device) -> dict[str, np.ndarray]:
@@ -49,7 +38,7 @@ def explain(classifier, images: torch.Tensor, targets: np.ndarray, settings: dic
     for method in settings["methods"]:
         start = time.perf_counter()
         chunks = [
-            saliency_maps(classifier, batch.to(device), labels.to(device), method, **method_settings(method, settings))
+            saliency_maps(classifier, batch.to(device), labels.to(device), method, **METHODS[method].settings(settings))
             for batch, labels in zip(images.split(settings["batch_size"]), targets.split(settings["batch_size"]))
         ]
         maps[method] = torch.cat(chunks).float().cpu().numpy() if chunks else np.zeros((0, *images.shape[2:]), np.float32)
@@ -77,16 +66,8 @@ def run_saliency(weights, test_path, people_path, out_path, image_set: str, n_pe
         targets = test.labels[rows]
     log.info("%s set: %d images", image_set, len(rows))
     maps = explain(classifier, images[torch.as_tensor(rows)], targets, settings, device)
-    arrays = {"ids": test.ids[rows], "targets": targets.astype(np.int64), "labels": test.labels[rows],
-              "probabilities": probabilities[rows].astype(np.float32), "emotions": np.array(test.emotions),
-              **{f"maps_{method}": values.astype(np.float32) for method, values in maps.items()}}
-    write_atomically(out_path, lambda handle: np.savez_compressed(handle, **arrays))
-
-
-def load_maps(path) -> dict[str, np.ndarray]:
-    """One saliency file as a dict of arrays."""
-    with np.load(path, allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
+    write_maps(out_path, maps, ids=test.ids[rows], targets=targets.astype(np.int64), labels=test.labels[rows],
+               probabilities=probabilities[rows].astype(np.float32), emotions=np.array(test.emotions))
 
 
 def warp_images(values: np.ndarray, rows: np.ndarray, geometry, order: int = 1) -> np.ndarray:
@@ -94,20 +75,24 @@ def warp_images(values: np.ndarray, rows: np.ndarray, geometry, order: int = 1) 
     return warp_to_template(values, geometry.landmarks[rows], geometry.template, geometry.template_shape, order=order)
 
 
-def run_global_maps(map_paths, test_path, landmarks_path, out: dict, classifiers, methods, pretrained: dict,
+def run_global_maps(maps_of: dict, test_path, landmarks_path, out: dict, methods, pretrained: dict,
                     template_size: int) -> None:
-    """Global maps per (classifier, method, expression) on the template, scored against the regions."""
+    """Global maps per (classifier, method, expression) on the template, scored against the regions.
+
+    ``maps_of`` maps each classifier's name to its saliency file of the global image set.
+    """
     test = load_split(test_path)
     emotions = list(test.emotions)
     geometry = geometry_of(test, landmarks_path, template_size)
     position = {name: i for i, name in enumerate(test.ids)}
     maps, counts, shown = {}, {}, set()
-    for name, path in zip(classifiers, map_paths):
+    for name, path in maps_of.items():
         data = load_maps(path)
+        of_method = method_maps(data)
         rows = np.array([position[i] for i in data["ids"]], dtype=np.int64)
         shown.update(rows.tolist())
         for method in methods:
-            warped = warp_images(data[f"maps_{method}"], rows, geometry)
+            warped = warp_images(of_method[method], rows, geometry)
             for k, emotion in enumerate(emotions):
                 chosen = data["targets"] == k
                 if chosen.any():
@@ -128,8 +113,8 @@ def run_global_maps(map_paths, test_path, landmarks_path, out: dict, classifiers
                 else np.zeros((0, *geometry.template_shape), bool),
                 "truth_emotions": np.array(truth_names, dtype=str)}
     write_atomically(out["template"], lambda handle: np.savez_compressed(handle, **template))
-    write_table(scores, out["scores"])
-    write_table(correlations, out["correlations"])
+    write_csv(out["scores"], scores)
+    write_csv(out["correlations"], correlations)
     summary = global_summary(scores)
     write_json(out["summary"], summary)
     log.info("mean IoU per method: %s", summary["mean_iou"])
@@ -145,11 +130,3 @@ def global_summary(scores: pd.DataFrame) -> dict:
             **{f"per_{level}": levels.get(level, []) for level in ("method", "classifier", "emotion", "pretrained")}}
 
 
-def write_table(table: pd.DataFrame, path) -> None:
-    """A CSV written atomically."""
-    write_atomically(path, lambda handle: table.to_csv(handle, index=False, float_format="%.6g"))
-
-
-def write_json(path, payload: dict) -> None:
-    """A JSON file written atomically, numpy values made plain."""
-    write_atomically(path, lambda handle: handle.write(json.dumps(jsonable(payload), indent=2).encode() + b"\n"))

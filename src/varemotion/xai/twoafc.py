@@ -28,6 +28,8 @@ from varemotion.behavior.trials import (
     check_known_stimuli,
     check_stimulus_ids,
     error_at,
+    raise_first,
+    required_text,
     text_values,
 )
 from varemotion.stats.clusters import cluster_bootstrap, weighted_mean
@@ -38,22 +40,9 @@ TWOAFC_EXPECTED = ("a CSV or TSV table with a header line and one trial per line
                    " target, foil, response")
 
 
-def _raise_first(table, mask, problem, column, values, expected) -> None:
-    mask = np.asarray(mask, dtype=bool)
-    if mask.any():
-        i = int(np.argmax(mask))
-        raise error_at(table, i, problem, column=column, value=values.iat[i], expected=expected)
-
-
-def _text(table: pd.DataFrame, column: str, expected: str) -> pd.Series:
-    text = text_values(table[column])
-    _raise_first(table, text == "", "is blank", column, text, expected)
-    return text
-
-
 def _emotions(table: pd.DataFrame, column: str, emotions, expected: str) -> pd.Series:
     names = parse_responses(table, column, emotions)
-    _raise_first(table, names == "", "is blank", column, text_values(table[column]), expected)
+    raise_first(table, names == "", "is blank", column=column, values=text_values(table[column]), expected=expected)
     return names
 
 
@@ -69,15 +58,15 @@ def read_twoafc(path: str | os.PathLike[str], stimulus_ids, emotions, column_map
     names = resolve_column_map(column_map, {c: c for c in TWOAFC_COLUMNS})
     table = read_table(path, TWOAFC_EXPECTED)
     require_columns(table, path, list(TWOAFC_COLUMNS), names)
-    subjects = _text(table, names["subject_id"], "the id of the subject who answered, on every row")
-    stimuli = _text(table, names["stimulus_id"], "the id of the shown stimulus, on every row")
+    subjects = required_text(table, names["subject_id"], "the id of the subject who answered, on every row")
+    stimuli = required_text(table, names["stimulus_id"], "the id of the shown stimulus, on every row")
     check_known_stimuli(table, stimuli, known, names["stimulus_id"])
     target = _emotions(table, names["target"], emotions, "the stimulus's true emotion, one of the two options")
     foil = _emotions(table, names["foil"], emotions, "the other option, an emotion other than the target")
     response = _emotions(table, names["response"], emotions, "the option chosen: the trial's target or foil")
     foil_text = text_values(table[names["foil"]])
-    _raise_first(table, target == foil, "is the same emotion as the target", names["foil"], foil_text,
-                 "a foil that differs from the trial's target")
+    raise_first(table, target == foil, "is the same emotion as the target",
+                column=names["foil"], values=foil_text, expected="a foil that differs from the trial's target")
     neither = ((response != target) & (response != foil)).to_numpy()
     if neither.any():
         i = int(np.argmax(neither))
