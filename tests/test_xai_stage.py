@@ -173,3 +173,36 @@ def test_real_faces_use_the_landmarks_mean_shape_and_ekman_regions(tmp_path):
     assert set(scores["emotion"]) <= set(EKMAN_REGIONS) and scores["iou"].between(0, 1).all()
     with np.load(out["template"]) as saved:
         assert saved["image"].shape == geometry.template_shape and saved["image"].max() > 0.2
+
+
+def test_faces_without_a_detection_are_left_out_with_a_log_line(tmp_path, caplog):
+    from test_xai_regions import _face68
+
+    split = synthetic_test_split(n=14, masks=False)
+    save_split(tmp_path / "test.npz", split)
+    points = np.broadcast_to(_face68() * 0.3, (14, 68, 2))
+    table = pd.DataFrame({"image_id": split.ids, "detected": ["true"] * 14,
+                          **{f"x{k + 1}": points[:, k, 0] for k in range(68)},
+                          **{f"y{k + 1}": points[:, k, 1] for k in range(68)}}).astype(object)
+    table.loc[[1, 3], "detected"] = "false"  # fallback points
+    table.loc[5, [c for c in table.columns if c[0] in "xy"]] = ""  # no points at all
+    table.to_csv(tmp_path / "landmarks.csv", index=False)
+    left_out = {split.ids[i] for i in (1, 3, 5)}
+    weights = tiny_classifier(tmp_path / "model")
+    with caplog.at_level("INFO"):
+        run_saliency(weights, tmp_path / "test.npz", None, tmp_path / "maps.npz", "global", 14,
+                     {**SETTINGS, "methods": ["gradcam"]}, landmarks_path=tmp_path / "landmarks.csv")
+    assert "3 of 14 faces left out: 1 without landmarks, 2 with landmarks from a fallback" in caplog.text
+    with np.load(tmp_path / "maps.npz") as maps:
+        assert len(maps["ids"]) == 11 and not left_out & set(maps["ids"])
+    run_global_maps([tmp_path / "maps.npz"], tmp_path / "test.npz", tmp_path / "landmarks.csv", global_outputs(tmp_path),
+                    ["net"], ["gradcam"], {"net": False}, 64)
+    assert pd.read_csv(global_outputs(tmp_path)["scores"])["n_images"].sum() <= 11
+    people = {**PEOPLE, "n_per_emotion": 2}
+    run_people_images(tmp_path / "test.npz", tmp_path / "landmarks.csv", tmp_path / "people.npz", people, 0, 64)
+    with np.load(tmp_path / "people.npz") as faces:
+        assert not left_out & set(faces["ids"]) and faces["face_masks"].any(axis=(1, 2)).all()
+    run_people_images(tmp_path / "test.npz", tmp_path / "landmarks.csv", tmp_path / "people.npz",
+                      {**people, "n_per_emotion": 14}, 0, 64, include_undetected=True)
+    with np.load(tmp_path / "people.npz") as faces:
+        assert set(faces["ids"]) == set(split.ids) - {split.ids[5]}

@@ -33,8 +33,10 @@ def choose_faces(labels: np.ndarray, n_per_emotion: int, n_emotions: int, seed: 
     return np.concatenate(rows).astype(np.int64)
 
 
-def run_people_images(test_path, landmarks_path, out_path, people: dict, seed: int, template_size: int) -> None:
-    """The test faces people see: drawn per emotion (simulated people) or those named in people's files."""
+def run_people_images(test_path, landmarks_path, out_path, people: dict, seed: int, template_size: int,
+                      include_undetected: bool = False) -> None:
+    """The test faces people see: drawn per emotion among the faces with usable landmarks (simulated
+    people) or those named in people's files (the whole image is their face where it has no landmarks)."""
     test = load_split(test_path)
     shape = test.images.shape[1:3]
     arrays = {}
@@ -44,12 +46,16 @@ def run_people_images(test_path, landmarks_path, out_path, people: dict, seed: i
         ids |= set(read_twoafc(people["twoafc"], test.ids, test.emotions, people["column_map"])["stimulus_id"])
         rows = np.array(sorted(i for i, name in enumerate(test.ids) if name in ids), dtype=np.int64)
         if known_geometry:
-            arrays = {"face_masks": geometry_of(test, landmarks_path, template_size).face_masks[rows]}
+            geometry = geometry_of(test, landmarks_path, template_size, include_undetected)
+            masks = geometry.face_masks[rows]
+            masks[~geometry.usable[rows]] = True
+            arrays = {"face_masks": masks}
         else:
             log.info("no landmarks: maps are compared over the whole image, not within the face")
     else:
-        geometry = geometry_of(test, landmarks_path, template_size)
-        rows = choose_faces(test.labels, people["n_per_emotion"], len(test.emotions), seed)
+        geometry = geometry_of(test, landmarks_path, template_size, include_undetected)
+        usable = np.flatnonzero(geometry.usable)
+        rows = usable[choose_faces(test.labels[usable], people["n_per_emotion"], len(test.emotions), seed)]
         arrays = {"region_masks": geometry.image_regions[rows], "face_masks": geometry.face_masks[rows]}
     arrays.update(ids=test.ids[rows], labels=test.labels[rows], images=test.images[rows],
                   emotions=np.array(test.emotions))
