@@ -16,6 +16,8 @@ from varemotion.config import (
     load_schema,
     settle_prior_kind,
 )
+from varemotion.landmarks.choice import landmarks_input
+from varemotion.landmarks.choice import rule_output as landmarks_table
 from varemotion.realism.measures import resolve_measure
 
 
@@ -43,6 +45,11 @@ ALIGNMENT_FIGURES = ("alignment_accuracy", "alignment_participants")
 XAI = config["xai"]
 EXPLAINED = XAI["classifiers"] or CLASSIFIERS
 XAI_METHODS = XAI["methods"]
+# Real faces' landmarks: the landmark rule's table (`auto`), the user's file, or None.
+XAI_LANDMARKS = landmarks_input(XAI["landmarks"], SOURCE)
+INCLUDE_UNDETECTED = XAI["undetected_faces"] == "include"
+# Other data sets every classifier is scored on (results/cross_dataset/<source>/).
+CROSS_SOURCES = config["cross_dataset"]["sources"]
 # A folder of trained classifiers and prior used instead of training them (None: train).
 PRECOMPUTED = config["precomputed_weights"]
 # Named by path, not as rules.train_prior.output, so that precomputed_prior can provide it too.
@@ -249,8 +256,8 @@ def alignment_outputs():
 
 
 def xai_has_landmarks():
-    """Whether faces can be warped onto a template: the renderer knows its faces, real faces need a file."""
-    return SOURCE == "synthetic" or bool(XAI["landmarks"])
+    """Whether faces can be warped onto a template: the renderer knows its faces, real faces need landmarks."""
+    return SOURCE == "synthetic" or bool(XAI_LANDMARKS)
 
 
 def xai_people_enabled():
@@ -291,6 +298,8 @@ def xai_outputs():
     if not XAI["enabled"]:
         return []
     outputs = []
+    if XAI_LANDMARKS == landmarks_table(SOURCE):
+        outputs += figure(f"landmarks_{SOURCE}")
     if xai_has_landmarks():
         outputs.append("results/xai/global/summary.json")
         outputs += figure("xai_iou")
@@ -335,4 +344,6 @@ def get_final_outputs():
         outputs.append("results/stats/frontend_comparison.csv")
     if SOURCE == "ferplus":
         outputs.append("results/stats/ferplus_votes/correlations.csv")
+    for source in CROSS_SOURCES:
+        outputs += [f"results/cross_dataset/{source}/summary.json", *figure(f"cross_dataset_{source}")]
     return outputs + alignment_outputs() + xai_outputs()

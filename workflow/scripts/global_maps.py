@@ -6,7 +6,7 @@ from varemotion.xai.stage import run_global_maps
 
 def main(input, params, output):
     run_global_maps(list(input["maps"]), input["test"], input["landmarks"] or None, output, params["classifiers"],
-                    params["methods"], params["pretrained"], params["template_size"])
+                    params["methods"], params["pretrained"], params["template_size"], params["include_undetected"])
 
 
 log_to_file(snakemake.log[0])

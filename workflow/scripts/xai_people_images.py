@@ -6,7 +6,7 @@ from varemotion.xai.people_stage import run_people_images
 
 def main(input, params, output):
     run_people_images(input["test"], input["landmarks"] or None, output[0], params["people"], params["seed"],
-                      params["template_size"])
+                      params["template_size"], params["include_undetected"])
 
 
 log_to_file(snakemake.log[0])

@@ -19,7 +19,7 @@ def cross_dataset_figure(metrics: pd.DataFrame, confusion: pd.DataFrame, emotion
     shared = list(emotions.loc[_flags(emotions["scored"]), "emotion"])
     size = 1.0 + 0.5 * max(len(shared), 2)
     fig, axes = new_figure(1, len(names), figsize=(size * len(names) + 1.0, size + 0.9), squeeze=False)
-    for ax, (_, row) in zip(axes[0], metrics.iterrows()):
+    for column, (ax, (_, row)) in enumerate(zip(axes[0], metrics.iterrows())):
         cells = confusion[confusion["classifier"] == row["classifier"]]
         counts = cells.pivot(index="true", columns="predicted", values="count").reindex(index=shared, columns=shared)
         counts = counts.fillna(0).to_numpy(dtype=np.int64)
@@ -28,7 +28,7 @@ def cross_dataset_figure(metrics: pd.DataFrame, confusion: pd.DataFrame, emotion
         for (i, j), count in np.ndenumerate(counts):
             ax.text(j, i, str(count), ha="center", va="center", fontsize=6, color="black" if rates[i, j] > 0.6 else "white")
         ax.set_xticks(range(len(shared)), shared, rotation=45, ha="right")
-        ax.set_yticks(range(len(shared)), shared)
+        ax.set_yticks(range(len(shared)), shared if column == 0 else [])
         ax.set_xlabel("classifier's answer")
         ax.set_title(f"{row['classifier']}: accuracy {row['accuracy']:.1%}, macro-F1 {row['macro_f1']:.2f}\n"
                      f"({int(row['n_images'])} images)", fontsize=8)
