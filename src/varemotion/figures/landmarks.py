@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.lines import Line2D
 
 from varemotion.data.splits import Split, load_split
 from varemotion.figures.style import PALETTE, bare_axis, new_figure, save_figure
@@ -10,7 +11,7 @@ from varemotion.landmarks.accuracy import truth_points
 from varemotion.xai.landmarks import LandmarkRows, read_landmark_rows
 
 #: Point colours: detected, fallback (mean shape), the renderer's own (synthetic faces).
-DETECTED, FALLBACK, TRUTH = PALETTE[5], PALETTE[1], PALETTE[3]
+DETECTED, FALLBACK, TRUTH = PALETTE[5], PALETTE[1], PALETTE[2]
 
 
 def _example_rows(split: Split, rows: LandmarkRows, columns: int, seed: int) -> tuple[list[np.ndarray], list[str]]:
@@ -32,7 +33,7 @@ def _example_rows(split: Split, rows: LandmarkRows, columns: int, seed: int) -> 
 
 def landmarks_figure(split: Split, rows: LandmarkRows, columns: int = 8, seed: int = 0, truth: np.ndarray | None = None):
     """Faces with their 68 points: detected points in blue, fallback points in orange, and with `truth`
-    (N, P, 2) the renderer's own points as red crosses."""
+    (N, P, 2) the renderer's own points as green crosses."""
     images = split.images if split.images.ndim == 3 else split.images.mean(axis=-1)
     picked, labels = _example_rows(split, rows, columns, seed)
     width = max(len(p) for p in picked)
@@ -54,7 +55,13 @@ def landmarks_figure(split: Split, rows: LandmarkRows, columns: int = 8, seed: i
                 ax.scatter(truth[i, :, 0], truth[i, :, 1], s=6, marker="x", lw=0.5, c=TRUTH)
             ax.set_xlim(-0.5, images.shape[2] - 0.5)
             ax.set_ylim(images.shape[1] - 0.5, -0.5)
-    fig.subplots_adjust(wspace=0.04, hspace=0.04)
+    handles = [Line2D([], [], ls="", marker="o", ms=3, color=DETECTED, label="detected (FaceMesh)"),
+               Line2D([], [], ls="", marker="o", ms=3, color=FALLBACK, label="not detected: mean shape")]
+    if truth is not None:
+        handles.append(Line2D([], [], ls="", marker="x", ms=4, color=TRUTH, label="the renderer's landmarks"))
+    fig.subplots_adjust(wspace=0.04, hspace=0.04, top=0.98, bottom=0.05)
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.045), ncol=len(handles), frameon=False,
+               fontsize=7)
     return fig
 
 
