@@ -380,3 +380,23 @@ def make_trials(ratings: dict[str, list[str]]) -> pd.DataFrame:
 
 def by_id(table: pd.DataFrame) -> pd.DataFrame:
     return table.set_index("stimulus_id")
+
+
+def frontal_face68() -> np.ndarray:
+    """A crude frontal 68-point face (iBUG order) on a 100 x 120 canvas."""
+    cx = 50.0
+    angle = np.pi * (1 - np.arange(17) / 16)
+    jaw = np.stack([cx + 40 * np.cos(angle), 45 + 55 * np.sin(angle)], 1)
+    brow = [(-33, 32), (-27, 29), (-20, 28), (-14, 29), (-8, 31)]
+    brows = [(cx + x, y) for x, y in brow] + [(cx - x, y) for x, y in brow[::-1]]
+    nose = [(cx, y) for y in (42, 50, 58, 66)] + [(cx + x, 70 + abs(x) / 4) for x in (-8, -4, 0, 4, 8)]
+    eye = [(-28, 44), (-23, 41), (-17, 41), (-12, 44), (-17, 47), (-23, 47)]
+    eyes = [(cx + x, y) for x, y in eye] + [(cx - x, y) for x, y in
+                                            [eye[3], eye[2], eye[1], eye[0], eye[5], eye[4]]]
+    outer = [(-16, 84), (-10, 80), (-4, 79), (0, 80), (4, 79), (10, 80), (16, 84), (10, 89), (4, 91), (0, 91),
+             (-4, 91), (-10, 89)]
+    inner = [(-13, 84), (-4, 83), (0, 83), (4, 83), (13, 84), (4, 86), (0, 86), (-4, 86)]
+    mouth = [(cx + x, y) for x, y in outer + inner]
+    points = np.array([*jaw, *brows, *nose, *eyes, *mouth], dtype=float)
+    assert points.shape == (68, 2)
+    return points

@@ -10,6 +10,7 @@ import yaml
 
 from conftest import REPO, snakemake
 from helpers import make_ferplus
+from varemotion.realism.facemesh import facemesh_available
 
 CONFIGS = {
     "paper": {"train_classifier": 6, "train_prior": 1, "sample_uncertainty": 6, "sample_controversial": 30,
@@ -38,6 +39,9 @@ def test_the_reproduction_config_plans_every_stage_on_ferplus(tmp_path, name):
     counts = job_counts(result.stdout)
     assert {rule: counts.get(rule) for rule in CONFIGS[name]} == CONFIGS[name]
     assert counts["ferplus_dataset"] == 1 and "synthetic_dataset" not in counts
+    if facemesh_available():  # xai.landmarks: auto, so the explainability stage runs on FaceMesh's landmarks
+        xai = {"face_landmarks": 1, "landmarks_figure": 1, "global_maps": 1, "xai_people_data": 1}
+        assert {rule: counts.get(rule) for rule in xai} == xai
     # The observers' front-ends learn from faces set aside for them, the guides from the rest.
     frontend = re.findall(r"rule train_observer_frontend:\n(?:.*\n)*?\s+input: ([^\n]+)", result.stdout)
     assert frontend and all("observer/train.npz" in inputs and "guides" not in inputs for inputs in frontend), frontend

@@ -28,6 +28,10 @@ UNUSABLE_CONFIGS = [
     ({"xai": {"classifiers": ["vgg"]}}, "xai.classifiers: ['vgg'] are not configured classifiers"),
     ({"xai": {"people": {"source": "data"}}}, "xai.people.clicks is not set"),
     ({"xai": {"landmarks": "/nowhere/landmarks.csv"}}, "xai.landmarks: '/nowhere/landmarks.csv' does not exist"),
+    ({"data": {"imagefolder": {"group_pattern": "^(S\\d+_"}}}, "data.imagefolder.group_pattern: '^(S\\\\d+_' is not a regular expression"),
+    ({"data": {"imagefolder": {"group_pattern": "^S\\d+_"}}}, "has no group"),
+    ({"cross_dataset": {"sources": ["synthetic"]}}, "cross_dataset.sources: 'synthetic' is data.source"),
+    ({"cross_dataset": {"sources": ["imagefolder"]}}, "data.imagefolder.root is not set; cross_dataset.sources lists 'imagefolder'"),
     ({"behavior": {"observers": {"frontend": {"arch": "nonet"}}}}, "behavior.observers.frontend.arch: 'nonet' is not a timm architecture"),
     ({"behavior": {"observers": {"population": {"confusion_strength_min": 0.9, "confusion_strength_max": 0.2}}}}, "behavior.observers.population: ObserverPopulation: out of range: confusion_strength_min"),
     # A front-end of a guide's family shares its decision boundaries by construction.
@@ -118,6 +122,7 @@ SETTINGS_SECTIONS = [
     ("varemotion.behavior.design", "DesignSettings", ("behavior", "design")),
     ("varemotion.stats.power", "PowerSettings", ("behavior", "power")),
     ("varemotion.behavior.simulation", "ObserverPopulation", ("behavior", "observers", "population")),
+    ("varemotion.landmarks.detect", "DetectorSettings", ("landmarks",)),
 ]
 
 

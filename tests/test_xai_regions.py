@@ -9,6 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from conftest import shared_dir
+from helpers import frontal_face68
 
 from varemotion.data.errors import DataError
 from varemotion.faces.action_units import AU_NAMES, PROTOTYPES, prototype_matrix, sample_expressions
@@ -27,26 +28,6 @@ from varemotion.xai.warp import warp_to_template
 
 EMOTIONS = ("neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear")
 SHAPE = (120, 100)
-
-
-def _face68() -> np.ndarray:
-    """A crude frontal 68-point face (iBUG order) on a 100 x 120 canvas."""
-    cx = 50.0
-    angle = np.pi * (1 - np.arange(17) / 16)
-    jaw = np.stack([cx + 40 * np.cos(angle), 45 + 55 * np.sin(angle)], 1)
-    brow = [(-33, 32), (-27, 29), (-20, 28), (-14, 29), (-8, 31)]
-    brows = [(cx + x, y) for x, y in brow] + [(cx - x, y) for x, y in brow[::-1]]
-    nose = [(cx, y) for y in (42, 50, 58, 66)] + [(cx + x, 70 + abs(x) / 4) for x in (-8, -4, 0, 4, 8)]
-    eye = [(-28, 44), (-23, 41), (-17, 41), (-12, 44), (-17, 47), (-23, 47)]
-    eyes = [(cx + x, y) for x, y in eye] + [(cx - x, y) for x, y in
-                                            [eye[3], eye[2], eye[1], eye[0], eye[5], eye[4]]]
-    outer = [(-16, 84), (-10, 80), (-4, 79), (0, 80), (4, 79), (10, 80), (16, 84), (10, 89), (4, 91), (0, 91),
-             (-4, 91), (-10, 89)]
-    inner = [(-13, 84), (-4, 83), (0, 83), (4, 83), (13, 84), (4, 86), (0, 86), (-4, 86)]
-    mouth = [(cx + x, y) for x, y in outer + inner]
-    points = np.array([*jaw, *brows, *nose, *eyes, *mouth], dtype=float)
-    assert points.shape == (N_IBUG, 2)
-    return points
 
 
 def _at(mask: np.ndarray, point) -> bool | None:
@@ -81,7 +62,7 @@ def test_ekman_regions_reproduce_the_shared_masks():
 
 
 def test_extend_landmarks_projects_the_jaw_and_adds_corners():
-    face = _face68()
+    face = frontal_face68()
     ext = extend_landmarks(face, SHAPE)
     assert ext.shape == (89, 2)
     np.testing.assert_array_equal(ext[:68], face)
@@ -96,7 +77,7 @@ def test_extend_landmarks_projects_the_jaw_and_adds_corners():
 
 
 def test_ekman_masks_cover_each_expressions_features():
-    face = _face68()
+    face = frontal_face68()
 
     def point(number):  # 1-based, as in the iBUG chart
         return face[number - 1]
@@ -116,7 +97,7 @@ def test_ekman_masks_cover_each_expressions_features():
 
 
 def test_ekman_masks_follow_the_landmarks():
-    face, (dx, dy) = _face68(), (6, 9)
+    face, (dx, dy) = frontal_face68(), (6, 9)
     # Sadness is left out: its wings reach towards the image's corners, which stay put.
     for emotion in set(EKMAN_REGIONS) - {"sadness"}:
         mask = ekman_mask(face, emotion, SHAPE)
@@ -126,9 +107,9 @@ def test_ekman_masks_follow_the_landmarks():
 
 def test_ekman_mask_rejects_bad_input():
     with pytest.raises(ValueError, match="contempt"):
-        ekman_mask(_face68(), "contempt", SHAPE)
+        ekman_mask(frontal_face68(), "contempt", SHAPE)
     with pytest.raises(ValueError, match="landmarks must be"):
-        ekman_mask(_face68()[:30], "anger", SHAPE)
+        ekman_mask(frontal_face68()[:30], "anger", SHAPE)
 
 
 # ---------------------------------------------------------------- reading landmarks
@@ -143,7 +124,7 @@ def _write_landmarks(path, rows):
 
 
 def test_read_landmarks_orders_rows_by_id_and_leaves_the_file(tmp_path):
-    face = _face68()
+    face = frontal_face68()
     path = tmp_path / "landmarks.csv"
     _write_landmarks(path, [("b", face + 1.5), ("a", face), ("c", face * 0.5)])
     before = path.read_bytes()
@@ -155,7 +136,7 @@ def test_read_landmarks_orders_rows_by_id_and_leaves_the_file(tmp_path):
 
 
 def test_read_landmarks_locates_problems(tmp_path):
-    face = _face68()
+    face = frontal_face68()
     path = tmp_path / "landmarks.csv"
     _write_landmarks(path, [("a", face), ("b", face)])
     with pytest.raises(DataError, match="image_id.*no row.*'z'"):

@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from conftest import shared_dir
-from helpers import POPULATION, save_classifier_in, schema_defaults
+from helpers import POPULATION, frontal_face68, save_classifier_in, schema_defaults
 from varemotion.data.errors import DataError
 from varemotion.data.splits import Split, save_split
 from varemotion.emotions import BASIC_EMOTIONS
@@ -70,7 +70,7 @@ def test_global_maps_of_synthetic_faces_are_scored_for_every_method_and_expressi
         assert all(np.bincount(maps["targets"], minlength=7) <= 2)
     out = global_outputs(tmp_path)
     run_global_maps({"a": tmp_path / "a.npz", "b": tmp_path / "b.npz"}, test, None, out, SETTINGS["methods"],
-                    {"a": False, "b": True}, 112)
+                    {"a": False, "b": True}, 112, False)
     scores = pd.read_csv(out["scores"])
     assert set(scores["method"]) == set(SETTINGS["methods"]) and "neutral" not in set(scores["emotion"])
     assert scores["iou"].between(0, 1).all() and (scores["n_images"] >= 1).all()
@@ -85,7 +85,7 @@ def test_global_maps_of_synthetic_faces_are_scored_for_every_method_and_expressi
 def test_simulated_people_compared_with_models(synthetic, tmp_path):
     test, weights = synthetic
     images, clicks, twoafc = tmp_path / "people.npz", tmp_path / "clicks.csv", tmp_path / "twoafc.csv"
-    run_people_images(test, None, images, PEOPLE, 0, 112)
+    run_people_images(test, None, images, PEOPLE, 0, 112, False)
     with np.load(images) as faces:
         assert np.bincount(faces["labels"], minlength=7).max() <= 2
         region, face = faces["region_masks"], faces["face_masks"]
@@ -124,7 +124,7 @@ def test_peoples_own_files_are_read_and_a_bad_row_writes_nothing(synthetic, tmp_
     people = {**PEOPLE, "source": "data", "column_map": {"subject_id": "participant"}}
     files = {"clicks": tmp_path / "my_clicks.csv", "twoafc": tmp_path / "my_2afc.csv"}
     images = tmp_path / "people.npz"
-    run_people_images(test, None, images, people, 0, 112, files)
+    run_people_images(test, None, images, people, 0, 112, False, files)
     assert np.load(images)["ids"].tolist() == ["face003", "face007", "face009"]
     run_people_data(images, None, {"clicks": tmp_path / "clicks.csv", "twoafc": tmp_path / "twoafc.csv"}, people, {}, 0,
                     files=files)
@@ -171,8 +171,39 @@ def test_real_faces_use_the_landmarks_mean_shape_and_ekman_regions(tmp_path):
                  {**SETTINGS, "methods": ["gradcam"]})
     out = global_outputs(tmp_path)
     run_global_maps({"net": tmp_path / "maps.npz"}, tmp_path / "test.npz", tmp_path / "landmarks.csv", out,
-                    ["gradcam"], {"net": False}, 112)
+                    ["gradcam"], {"net": False}, 112, False)
     scores = pd.read_csv(out["scores"])
     assert set(scores["emotion"]) <= set(EKMAN_REGIONS) and scores["iou"].between(0, 1).all()
     with np.load(out["template"]) as saved:
         assert saved["image"].shape == geometry.template_shape and saved["image"].max() > 0.2
+
+
+def test_faces_without_a_detection_are_left_out_with_a_log_line(tmp_path, caplog):
+    split = synthetic_test_split(n=14, masks=False)
+    save_split(tmp_path / "test.npz", split)
+    points = np.broadcast_to(frontal_face68() * 0.3, (14, 68, 2))
+    table = pd.DataFrame({"image_id": split.ids, "detected": ["true"] * 14,
+                          **{f"x{k + 1}": points[:, k, 0] for k in range(68)},
+                          **{f"y{k + 1}": points[:, k, 1] for k in range(68)}}).astype(object)
+    table.loc[[1, 3], "detected"] = "false"  # fallback points
+    table.loc[5, [c for c in table.columns if c[0] in "xy"]] = ""  # no points at all
+    table.to_csv(tmp_path / "landmarks.csv", index=False)
+    left_out = {split.ids[i] for i in (1, 3, 5)}
+    weights = tiny_classifier(tmp_path / "model")
+    with caplog.at_level("INFO"):
+        run_saliency(weights, tmp_path / "test.npz", None, tmp_path / "maps.npz", "global", 14,
+                     {**SETTINGS, "methods": ["gradcam"]}, landmarks_path=tmp_path / "landmarks.csv")
+    assert "3 of 14 faces left out: 1 without landmarks, 2 with landmarks from a fallback" in caplog.text
+    with np.load(tmp_path / "maps.npz") as maps:
+        assert len(maps["ids"]) == 11 and not left_out & set(maps["ids"])
+    run_global_maps({"net": tmp_path / "maps.npz"}, tmp_path / "test.npz", tmp_path / "landmarks.csv",
+                    global_outputs(tmp_path), ["gradcam"], {"net": False}, 64, False)
+    assert pd.read_csv(global_outputs(tmp_path)["scores"])["n_images"].sum() <= 11
+    people = {**PEOPLE, "n_per_emotion": 2}
+    run_people_images(tmp_path / "test.npz", tmp_path / "landmarks.csv", tmp_path / "people.npz", people, 0, 64, False)
+    with np.load(tmp_path / "people.npz") as faces:
+        assert not left_out & set(faces["ids"]) and faces["face_masks"].any(axis=(1, 2)).all()
+    run_people_images(tmp_path / "test.npz", tmp_path / "landmarks.csv", tmp_path / "people.npz",
+                      {**people, "n_per_emotion": 14}, 0, 64, True)
+    with np.load(tmp_path / "people.npz") as faces:
+        assert set(faces["ids"]) == set(split.ids) - {split.ids[5]}

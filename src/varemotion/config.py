@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import jsonschema
@@ -100,12 +101,9 @@ def check_config(config: dict, schema: dict) -> None:
                 f"expected a subset of {list(BASIC_EMOTIONS)}"
             )
     else:
-        key = SOURCE_LOCATIONS[source]
-        location = data[source][key]
-        if not location:
-            raise ConfigError(f"data.{source}.{key} is not set; data.source is {source!r}, so give the path of your copy")
-        if not Path(location).exists():
-            raise ConfigError(f"data.{source}.{key}: {location!r} does not exist")
+        _check_location(data, source, f"data.source is {source!r}")
+    _check_group_pattern(data["imagefolder"]["group_pattern"])
+    _check_cross_dataset(config)
     for name, spec in config["classifiers"].items():
         if not timm.is_model(spec["arch"]):
             raise ConfigError(
@@ -144,6 +142,37 @@ def _check_stimuli(config: dict) -> None:
                           "left < right and top < bottom")
 
 
+def _check_location(data: dict, source: str, because: str) -> None:
+    """Raise ConfigError unless the real source's copy is set and exists."""
+    key = SOURCE_LOCATIONS[source]
+    location = data[source][key]
+    if not location:
+        raise ConfigError(f"data.{source}.{key} is not set; {because}, so give the path of your copy")
+    if not Path(location).exists():
+        raise ConfigError(f"data.{source}.{key}: {location!r} does not exist")
+
+
+def _check_group_pattern(pattern: str | None) -> None:
+    if pattern is None:
+        return
+    try:
+        groups = re.compile(pattern).groups
+    except re.error as error:
+        raise ConfigError(f"data.imagefolder.group_pattern: {pattern!r} is not a regular expression ({error})") from None
+    if groups < 1:
+        raise ConfigError(f"data.imagefolder.group_pattern: {pattern!r} has no group; expected one whose first "
+                          "group names the subject or sequence, e.g. '^(S\\d+)_'")
+
+
+def _check_cross_dataset(config: dict) -> None:
+    for source in config["cross_dataset"]["sources"]:
+        if source == config["data"]["source"]:
+            raise ConfigError(f"cross_dataset.sources: {source!r} is data.source, the data the classifiers learn "
+                              "from; expected other data sets")
+        if source != "synthetic":
+            _check_location(config["data"], source, f"cross_dataset.sources lists {source!r}")
+
+
 def _check_classifier_names(config: dict, section: str) -> None:
     unknown = [name for name in config[section]["classifiers"] if name not in config["classifiers"]]
     if unknown:
@@ -160,7 +189,7 @@ def _check_xai(config: dict) -> None:
         check_methods(xai["methods"])
     except ValueError as error:
         raise ConfigError(f"xai.methods: {error}") from None
-    if xai["landmarks"] and not Path(xai["landmarks"]).is_file():
+    if xai["landmarks"] not in (None, "auto") and not Path(xai["landmarks"]).is_file():
         raise ConfigError(f"xai.landmarks: {xai['landmarks']!r} does not exist or is not a file")
     people = xai["people"]
     if people["source"] == "data":

@@ -16,6 +16,8 @@ from varemotion.config import (
     load_schema,
     settle_prior_kind,
 )
+from varemotion.landmarks.choice import landmarks_input
+from varemotion.landmarks.choice import rule_output as landmarks_table
 from varemotion.realism.measures import resolve_measure
 from varemotion.xai.methods import METHODS
 
@@ -44,6 +46,11 @@ ALIGNMENT_FIGURES = ("alignment_accuracy", "alignment_participants")
 XAI = config["xai"]
 EXPLAINED = XAI["classifiers"] or CLASSIFIERS
 XAI_METHODS = XAI["methods"] or list(METHODS)
+# Real faces' landmarks: the landmark rule's table (`auto`), the user's file, or None.
+XAI_LANDMARKS = landmarks_input(XAI["landmarks"], SOURCE)
+INCLUDE_UNDETECTED = XAI["undetected_faces"] == "include"
+# Other data sets every classifier is scored on (results/cross_dataset/<source>/).
+CROSS_SOURCES = config["cross_dataset"]["sources"]
 # A folder of trained classifiers and prior used instead of training them (None: train).
 PRECOMPUTED = config["precomputed_weights"]
 # Every job computes with the same number of PyTorch threads whatever `--cores` is: CPU kernels
@@ -323,8 +330,8 @@ def alignment_outputs():
 
 
 def xai_has_landmarks():
-    """Whether faces can be warped onto a template: the renderer knows its faces, real faces need a file."""
-    return SOURCE == "synthetic" or bool(XAI["landmarks"])
+    """Whether faces can be warped onto a template: the renderer knows its faces, real faces need landmarks."""
+    return SOURCE == "synthetic" or bool(XAI_LANDMARKS)
 
 
 def xai_people_enabled():
@@ -380,6 +387,8 @@ def xai_outputs():
     if not XAI["enabled"]:
         return []
     outputs = []
+    if XAI_LANDMARKS == landmarks_table(SOURCE):
+        outputs += figure(f"landmarks_{SOURCE}")
     if xai_has_landmarks():
         outputs.append(rules.global_maps.output.summary)
         outputs += figure("xai_iou")
@@ -425,4 +434,6 @@ def get_final_outputs():
         outputs.append(rules.frontend_comparison.output[0])
     if SOURCE == "ferplus":
         outputs.append(rules.ferplus_vote_statistics.output.correlations)
+    for source in CROSS_SOURCES:
+        outputs += [filled(rules.cross_dataset_evaluation.output.summary, source=source), *figure(f"cross_dataset_{source}")]
     return outputs + alignment_outputs() + xai_outputs()

@@ -6,7 +6,7 @@ rule xai_people_images:
     input:
         unpack(people_files),
         test=lambda w: dataset_splits()["test"],
-        landmarks=XAI["landmarks"] or [],
+        landmarks=XAI_LANDMARKS or [],
     output:
         "results/xai/people/images.npz",
     log:
@@ -15,6 +15,7 @@ rule xai_people_images:
         people=people_settings(),
         seed=XAI["seed"],
         template_size=XAI["template_size"],
+        include_undetected=INCLUDE_UNDETECTED,
     threads: 1
     conda:
         "../../envs/varemotion.yaml"
@@ -27,6 +28,7 @@ rule saliency_maps:
         weights=classifier_file("{classifier}"),
         test=lambda w: dataset_splits()["test"],
         people=lambda w: rules.xai_people_images.output[0] if w.image_set == "people" else [],
+        landmarks=lambda w: (XAI_LANDMARKS or []) if w.image_set == "global" else [],
     output:
         "results/xai/maps/{classifier}/{image_set}.npz",
     log:
@@ -38,6 +40,7 @@ rule saliency_maps:
         image_set=lambda w: w.image_set,
         n_per_emotion=XAI["n_per_emotion"],
         settings=xai_settings(),
+        include_undetected=INCLUDE_UNDETECTED,
     # Reusable across workflows with `--cache` (so it has no benchmark file: a cache hit could not fill it).
     cache: True
     threads: TORCH_THREADS
@@ -52,7 +55,7 @@ rule saliency_maps:
 rule global_maps:
     input:
         unpack(named_inputs(lambda w: saliency_files("global"), test=lambda w: dataset_splits()["test"],
-                            landmarks=XAI["landmarks"] or [])),
+                            landmarks=XAI_LANDMARKS or [])),
     output:
         maps="results/xai/global/maps.npz",
         template="results/xai/global/template.npz",
@@ -66,6 +69,7 @@ rule global_maps:
         methods=XAI_METHODS,
         pretrained={name: bool(config["classifiers"][name]["weights"]) for name in EXPLAINED},
         template_size=XAI["template_size"],
+        include_undetected=INCLUDE_UNDETECTED,
     threads: 1
     conda:
         "../../envs/varemotion.yaml"

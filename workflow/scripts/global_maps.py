@@ -6,7 +6,8 @@ from varemotion.xai.stage import run_global_maps
 
 def main(input, params, output):
     run_global_maps({name: input[name] for name in params["classifiers"]}, input["test"], input["landmarks"] or None,
-                    output, params["methods"], params["pretrained"], params["template_size"])
+                    output, params["methods"], params["pretrained"], params["template_size"],
+                    params["include_undetected"])
 
 
 log_to_file(snakemake.log[0])

@@ -12,6 +12,7 @@ def main(root, settings, emotions, outputs):
         val_fraction=settings["val_fraction"],
         test_fraction=settings["test_fraction"],
         seed=settings["seed"],
+        group_pattern=settings["group_pattern"],
     )
     save_splits(outputs, splits)
 

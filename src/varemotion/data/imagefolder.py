@@ -7,6 +7,10 @@ Two layouts under ``root``:
 - ``root/{train,val,test}/<emotion>/*``: the given splits; a missing val or test split is carved
   out of train as above.
 
+With a ``group_pattern`` (a regular expression whose first group, searched in the file name,
+names the subject or sequence: ``^(S\\d+)_`` for CK+), whole groups are carved out instead of
+single images, so that every image of one group falls into the same split.
+
 Folder names match emotion names case-insensitively, with common aliases (happy, sad, angry,
 surprised, fearful, disgusted, …). Non-square images are centre-cropped, then resized.
 Hidden entries and files without an image suffix are ignored.
@@ -15,6 +19,7 @@ Hidden entries and files without an image suffix are ignored.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -91,6 +96,55 @@ def _carve(items, fractions: dict[str, float], seed: int):
     return {name: sorted(part) for name, part in parts.items()}
 
 
+def group_of(path: Path, pattern: re.Pattern) -> str:
+    """The subject or sequence an image belongs to: the first group of `pattern` searched in its file name."""
+    match = pattern.search(path.name)
+    if match is None or not match.group(1):
+        raise DataError(path, f"file name does not match data.imagefolder.group_pattern '{pattern.pattern}'",
+                        value=path.name, expected="a name whose first group of the pattern names its subject or sequence")
+    return match.group(1)
+
+
+def _carve_groups(items, fractions: dict[str, float], seed: int, pattern: re.Pattern):
+    """Like `_carve`, but whole groups go to one split: groups in random order, each to the held-out split
+    below its size whose per-emotion shortfall it fills most, else to 'train'."""
+    rng = np.random.default_rng(seed)
+    labels = np.array([label for _, label in items], dtype=np.int64)
+    groups: dict[str, list[int]] = {}
+    for i, (path, _) in enumerate(items):
+        groups.setdefault(group_of(path, pattern), []).append(i)
+    names = sorted(groups)
+    totals = np.bincount(labels, minlength=labels.max() + 1 if len(labels) else 0)
+    filled = {name: np.zeros_like(totals) for name in fractions}
+    parts: dict[str, list] = {"train": [], **{name: [] for name in fractions}}
+    for g in rng.permutation(len(names)):
+        members = groups[names[g]]
+        counts = np.bincount(labels[members], minlength=len(totals))
+        best, best_gain = "train", 0
+        for name, fraction in fractions.items():
+            if filled[name].sum() >= fraction * totals.sum():
+                continue
+            gain = np.minimum(counts, np.clip(fraction * totals - filled[name], 0, None)).sum()
+            if gain > best_gain:
+                best, best_gain = name, gain
+        if best != "train":
+            filled[best] += counts
+        parts[best] += [items[i] for i in members]
+    return {name: sorted(part) for name, part in parts.items()}
+
+
+def _shared_groups(parts, pattern: re.Pattern) -> list[str]:
+    """Groups with images in more than one of the given splits."""
+    seen: dict[str, str] = {}
+    shared = set()
+    for name, part in parts.items():
+        for path, _ in part:
+            group = group_of(path, pattern)
+            if seen.setdefault(group, name) != name:
+                shared.add(group)
+    return sorted(shared)
+
+
 def _layout(root: Path) -> dict[str, Path] | None:
     """The split folders of a pre-split root, or None for a flat one."""
     folders = {}
@@ -113,12 +167,14 @@ def load_imagefolder(
     test_fraction: float = 0.1,
     seed: int = 0,
     grey: bool = True,
+    group_pattern: str | None = None,
 ) -> SplitSet:
     """Load an emotion-per-folder image set as train/val/test splits (see the module docstring).
 
     Ids are the image paths relative to ``root`` (posix). ``val_fraction``/``test_fraction``
-    are used only for splits the folders do not give. Images are grey uint8 (N, S, S), or
-    RGB (N, S, S, 3) when ``grey`` is False.
+    are used only for splits the folders do not give; with ``group_pattern`` they are carved
+    by subject or sequence. Images are grey uint8 (N, S, S), or RGB (N, S, S, 3) when ``grey``
+    is False.
     """
     emotions = tuple(emotions)
     if not emotions or len(set(emotions)) != len(emotions) or not set(emotions) <= set(KNOWN_EMOTIONS):
@@ -127,16 +183,24 @@ def load_imagefolder(
     if not root.is_dir():
         raise DataError(root, "image folder does not exist", expected="one sub-folder per emotion")
     report = LoadReport(source=str(root))
+    pattern = re.compile(group_pattern) if group_pattern else None
+
+    def carve(items, fractions):
+        return _carve(items, fractions, seed) if pattern is None else _carve_groups(items, fractions, seed, pattern)
+
     folders = _layout(root)
     if folders is None:
-        parts = _carve(_scan_classes(root, emotions, root, report),
-                       {"val": val_fraction, "test": test_fraction}, seed)
+        parts = carve(_scan_classes(root, emotions, root, report), {"val": val_fraction, "test": test_fraction})
     else:
         parts = {name: _scan_classes(folder, emotions, root, report) for name, folder in folders.items()}
         wanted = {"val": val_fraction, "test": test_fraction}
         fractions = {name: fraction for name, fraction in wanted.items() if name not in folders}
         if fractions:
-            parts.update(_carve(parts.pop("train"), fractions, seed))
+            parts.update(carve(parts.pop("train"), fractions))
+    if pattern is not None:
+        shared = _shared_groups(parts, pattern)
+        if shared:
+            report.notes.append(f"{len(shared)} group(s) have images in more than one split, e.g. {shared[:3]}")
     report.rows_read = sum(len(part) for part in parts.values()) + sum(report.dropped.values())
 
     splits = {}

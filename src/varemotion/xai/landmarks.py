@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -39,8 +40,25 @@ SYNTHETIC_POINTS = (
 )
 
 LANDMARKS_EXPECTED = ("a CSV of 68-point landmarks with columns image_id, x1..x68, y1..y68 "
-                      "(pixel coordinates, points numbered 1..68 as in iBUG/dlib)")
+                      "(pixel coordinates, points numbered 1..68 as in iBUG/dlib; all blank: no landmarks), "
+                      "and optionally detected (true/false)")
 _COLUMNS = ["image_id", *(f"x{k}" for k in range(1, N_IBUG + 1)), *(f"y{k}" for k in range(1, N_IBUG + 1))]
+_TRUE, _FALSE = ("true", "1", "1.0", "yes"), ("false", "0", "0.0", "no")
+
+
+@dataclass
+class LandmarkRows:
+    """Landmarks (N, 68, 2) of N images (nan for an image without landmarks) and whether a detector
+    found each face (False for points from a fallback; a file without a `detected` column found every
+    face that has points)."""
+
+    points: np.ndarray
+    detected: np.ndarray
+
+    def usable(self, include_undetected: bool = False) -> np.ndarray:
+        """(N,) bool: faces with landmarks, and of those only the detected ones unless `include_undetected`."""
+        has_points = np.isfinite(self.points).all(axis=(1, 2))
+        return has_points if include_undetected else has_points & self.detected
 
 
 def extend_landmarks(points, shape) -> np.ndarray:
@@ -58,10 +76,17 @@ def extend_landmarks(points, shape) -> np.ndarray:
 
 
 def read_landmarks(path: str | os.PathLike[str], ids) -> np.ndarray:
-    """(N, 68, 2) landmarks of the images `ids`, in that order, from a CSV `image_id, x1..x68, y1..y68`.
+    """(N, 68, 2) landmarks of the images `ids`, in that order, from a CSV `image_id, x1..x68, y1..y68`
+    (nan for an image whose row has every coordinate blank)."""
+    return read_landmark_rows(path, ids).points
 
-    Problems (missing columns or ids, repeated ids, values that are not finite numbers) raise
-    DataError naming the file, line, column and value. The file is only read.
+
+def read_landmark_rows(path: str | os.PathLike[str], ids) -> LandmarkRows:
+    """Landmarks and detection flags of the images `ids`, in that order, from a landmarks CSV.
+
+    Problems (missing columns or ids, repeated ids, a row with some coordinates blank, values that
+    are not finite numbers, a `detected` value that is not true or false) raise DataError naming
+    the file, line, column and value. The file is only read.
     """
     table = read_table(path, LANDMARKS_EXPECTED)
     _require_columns(table, path)
@@ -77,13 +102,17 @@ def read_landmarks(path: str | os.PathLike[str], ids) -> np.ndarray:
         raise DataError(path, f"has no row for {len(missing)} image id(s), e.g. {missing[:3]}", column="image_id",
                         expected=f"a row for each of the {len(wanted)} images")
     rows = table.set_index("image_id").loc[wanted]
-    out = np.empty((len(wanted), N_IBUG, 2))
+    blank = (rows[_COLUMNS[1:]].apply(lambda column: column.str.strip()) == "").all(axis=1).to_numpy()
+    out = np.full((len(wanted), N_IBUG, 2), np.nan)
     for axis, letter in enumerate("xy"):
         for k in range(N_IBUG):
             column = f"{letter}{k + 1}"
-            out[:, k, axis] = [_number(path, value, line, column)
-                               for value, line in zip(rows[column], rows[ORIGIN_POSITION])]
-    return out
+            out[~blank, k, axis] = [_number(path, value, line, column)
+                                    for value, line in zip(rows[column][~blank], rows[ORIGIN_POSITION][~blank])]
+    detected = ~blank
+    if "detected" in rows.columns:
+        detected &= np.array([_flag(path, value, line) for value, line in zip(rows["detected"], rows[ORIGIN_POSITION])])
+    return LandmarkRows(out, detected)
 
 
 def _require_columns(table, path) -> None:
@@ -105,8 +134,16 @@ def _number(path, value: str, line, column: str) -> float:
         number = float("nan")
     if not np.isfinite(number):
         raise DataError(path, "is not a finite number", row=int(line), column=column, value=value,
-                        expected="a pixel coordinate")
+                        expected="a pixel coordinate (or every coordinate of the row blank: no landmarks)")
     return number
+
+
+def _flag(path, value: str, line) -> bool:
+    text = str(value).strip().lower()
+    if text not in _TRUE + _FALSE:
+        raise DataError(path, "is not true or false", row=int(line), column="detected", value=value,
+                        expected="true (a detector found the face) or false (points from a fallback)")
+    return text in _TRUE
 
 
 def _canonical_points(g) -> torch.Tensor:

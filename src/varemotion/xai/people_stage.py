@@ -34,9 +34,10 @@ def choose_faces(labels: np.ndarray, n_per_emotion: int, n_emotions: int, seed: 
 
 
 def run_people_images(test_path, landmarks_path, out_path, people: dict, seed: int, template_size: int,
-                      files: dict | None = None) -> None:
-    """The test faces people see: those named in people's own `files` (`clicks` and `twoafc`) when given,
-    else drawn per emotion for simulated people."""
+                      include_undetected: bool, files: dict | None = None) -> None:
+    """The test faces people see: those named in people's own `files` (`clicks` and `twoafc`) when given
+    (the whole image is their face where it has no landmarks), else drawn per emotion among the faces
+    with usable landmarks for simulated people."""
     test = load_split(test_path)
     shape = test.images.shape[1:3]
     arrays = {}
@@ -46,12 +47,16 @@ def run_people_images(test_path, landmarks_path, out_path, people: dict, seed: i
         ids |= set(read_twoafc(files["twoafc"], test.ids, test.emotions, people["column_map"])["stimulus_id"])
         rows = np.array(sorted(i for i, name in enumerate(test.ids) if name in ids), dtype=np.int64)
         if known_geometry:
-            arrays = {"face_masks": geometry_of(test, landmarks_path, template_size).face_masks[rows]}
+            geometry = geometry_of(test, landmarks_path, template_size, include_undetected)
+            masks = geometry.face_masks[rows]
+            masks[~geometry.usable[rows]] = True
+            arrays = {"face_masks": masks}
         else:
             log.info("no landmarks: maps are compared over the whole image, not within the face")
     else:
-        geometry = geometry_of(test, landmarks_path, template_size)
-        rows = choose_faces(test.labels, people["n_per_emotion"], len(test.emotions), seed)
+        geometry = geometry_of(test, landmarks_path, template_size, include_undetected)
+        usable = np.flatnonzero(geometry.usable)
+        rows = usable[choose_faces(test.labels[usable], people["n_per_emotion"], len(test.emotions), seed)]
         arrays = {"region_masks": geometry.image_regions[rows], "face_masks": geometry.face_masks[rows]}
     arrays.update(ids=test.ids[rows], labels=test.labels[rows], images=test.images[rows],
                   emotions=np.array(test.emotions))

@@ -14,7 +14,7 @@ from varemotion.data.splits import images_to_float, load_split
 from varemotion.device import select_device
 from varemotion.models.classifier import load_classifier
 from varemotion.models.evaluation import predict_proba
-from varemotion.xai.geometry import geometry_of
+from varemotion.xai.geometry import geometry_of, usable_faces
 from varemotion.xai.global_maps import (
     global_map,
     iou_summary,
@@ -47,16 +47,18 @@ def explain(classifier, images: torch.Tensor, targets: np.ndarray, settings: dic
 
 
 def run_saliency(weights, test_path, people_path, out_path, image_set: str, n_per_emotion: int, settings: dict,
-                 gpus: int = 0) -> None:
-    """Maps of one classifier for the global set (images predicted as each expression) or the people's images."""
+                 gpus: int = 0, landmarks_path=None, include_undetected: bool = False) -> None:
+    """Maps of one classifier for the global set (images predicted as each expression, among the faces
+    with usable landmarks) or the people's images."""
     device = select_device(gpus)
     classifier = load_classifier(weights)
     test = load_split(test_path)
     images = images_to_float(test.images)
     probabilities = predict_proba(classifier, images, device)
     if image_set == "global":
-        chosen = select_by_prediction(probabilities, n_per_emotion, list(test.emotions))
-        rows = np.concatenate([np.asarray(r, dtype=np.int64) for r in chosen.values()] or [np.zeros(0, np.int64)])
+        usable = np.flatnonzero(usable_faces(test, landmarks_path, include_undetected))
+        chosen = select_by_prediction(probabilities[usable], n_per_emotion, list(test.emotions))
+        rows = usable[np.concatenate([np.asarray(r, dtype=np.int64) for r in chosen.values()] or [np.zeros(0, np.int64)])]
         targets = probabilities[rows].argmax(axis=1)
     else:
         with np.load(people_path, allow_pickle=False) as people:
@@ -76,20 +78,22 @@ def warp_images(values: np.ndarray, rows: np.ndarray, geometry, order: int = 1) 
 
 
 def run_global_maps(maps_of: dict, test_path, landmarks_path, out: dict, methods, pretrained: dict,
-                    template_size: int) -> None:
+                    template_size: int, include_undetected: bool) -> None:
     """Global maps per (classifier, method, expression) on the template, scored against the regions.
 
     ``maps_of`` maps each classifier's name to its saliency file of the global image set.
     """
     test = load_split(test_path)
     emotions = list(test.emotions)
-    geometry = geometry_of(test, landmarks_path, template_size)
+    geometry = geometry_of(test, landmarks_path, template_size, include_undetected)
     position = {name: i for i, name in enumerate(test.ids)}
     maps, counts, shown = {}, {}, set()
     for name, path in maps_of.items():
         data = load_maps(path)
         of_method = method_maps(data)
         rows = np.array([position[i] for i in data["ids"]], dtype=np.int64)
+        if not geometry.usable[rows].all():
+            raise ValueError(f"{path}: maps of faces without usable landmarks in {landmarks_path}; rerun the saliency maps")
         shown.update(rows.tolist())
         for method in methods:
             warped = warp_images(of_method[method], rows, geometry)
