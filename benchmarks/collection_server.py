@@ -40,7 +40,7 @@ def write_experiment(folder: Path, participants: int, trials: int) -> dict:
     stimuli = [f"S{i:04d}" for i in range(max(trials, 400))]
     catch = {f"C{i}": e for i, e in enumerate(BASIC_EMOTIONS)}
     settings = DesignSettings(n_participants=participants, trials_per_participant=trials, min_ratings_per_stimulus=1,
-                              catch_every=25, train_fraction=0.8, seed=0)
+                              catch_every=25, train_fraction=0.8, holdout_stimuli=0.0, seed=0)
     design = design_trials(stimuli, settings, catch_ids=list(catch), catch_labels=catch)
     data = timeline_data(design, list(BASIC_EMOTIONS))
     (folder / "jspsych").mkdir(parents=True)

@@ -32,10 +32,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--kind", default="latent")
     parser.add_argument("--settings", default="{}", help="JSON prior settings")
-    parser.add_argument("--ae-steps", type=int, default=PriorTrainConfig.ae_steps)
-    parser.add_argument("--steps", type=int, default=PriorTrainConfig.steps)
-    parser.add_argument("--kl-weight", type=float, default=PriorTrainConfig.kl_weight)
-    parser.add_argument("--ae-lr", type=float, default=PriorTrainConfig.ae_lr)
+    defaults = workflow_config(REPO)["prior"]["train"]  # the workflow's settings, from the config and schema
+    parser.add_argument("--ae-steps", type=int, default=defaults["ae_steps"])
+    parser.add_argument("--steps", type=int, default=defaults["steps"])
+    parser.add_argument("--kl-weight", type=float, default=defaults["kl_weight"])
+    parser.add_argument("--ae-lr", type=float, default=PriorTrainConfig.ae_lr)  # not a config key
     parser.add_argument("--samples", type=int, default=500)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")
