@@ -7,6 +7,7 @@ The last line printed is ``seconds=<wall time of the design, the observers and t
 
 from __future__ import annotations
 
+import argparse
 import time
 from pathlib import Path
 
@@ -26,6 +27,7 @@ N_SUBJECTS, N_TRIALS, N_STIMULI = 250, 500, 2000
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     rng = np.random.default_rng(0)
     stimulus_ids = np.array([f"face{i:04d}" for i in range(N_STIMULI)])
     logits = rng.normal(0.0, 2.0, size=(N_STIMULI, len(EMOTIONS)))
