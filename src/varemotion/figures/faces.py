@@ -9,10 +9,11 @@ from varemotion.data import Split
 from varemotion.figures.style import bare_axis, new_figure
 
 
-def face_grid(rows: list[np.ndarray], row_labels: list[str], column_labels: list[str] | None = None):
-    """A grid of grey faces: one row per label, images uint8 (n, H, W) or float in [0, 1]."""
+def face_grid(rows: list[np.ndarray], row_labels: list[str], column_labels: list[str] | None = None,
+              cell: float = 0.9):
+    """A grid of grey faces: one row per label, images uint8 (n, H, W) or float in [0, 1], `cell` inches each."""
     columns = max(len(r) for r in rows)
-    fig, axes = new_figure(len(rows), columns, figsize=(0.9 * columns + 0.8, 0.9 * len(rows)), squeeze=False)
+    fig, axes = new_figure(len(rows), columns, figsize=(cell * columns + 0.8, cell * len(rows)), squeeze=False)
     for r, (images, label) in enumerate(zip(rows, row_labels)):
         for c in range(columns):
             ax = axes[r, c]

@@ -6,7 +6,8 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from varemotion.data.splits import Split, load_split
-from varemotion.figures.style import PALETTE, bare_axis, new_figure, save_figure
+from varemotion.figures.faces import face_grid
+from varemotion.figures.style import PALETTE, save_figure
 from varemotion.landmarks.accuracy import truth_points
 from varemotion.xai.landmarks import LandmarkRows, read_landmark_rows
 
@@ -34,20 +35,13 @@ def _example_rows(split: Split, rows: LandmarkRows, columns: int, seed: int) -> 
 def landmarks_figure(split: Split, rows: LandmarkRows, columns: int = 8, seed: int = 0, truth: np.ndarray | None = None):
     """Faces with their 68 points: detected points in blue, fallback points in orange, and with `truth`
     (N, P, 2) the renderer's own points as green crosses."""
-    images = split.images if split.images.ndim == 3 else split.images.mean(axis=-1)
+    images = split.images if split.images.ndim == 3 else split.images.mean(axis=-1).astype(np.uint8)
     picked, labels = _example_rows(split, rows, columns, seed)
-    width = max(len(p) for p in picked)
-    fig, axes = new_figure(len(picked), width, figsize=(1.3 * width + 1.0, 1.3 * len(picked)), squeeze=False)
-    for r, (members, label) in enumerate(zip(picked, labels)):
-        for c in range(width):
+    fig = face_grid([images[members] for members in picked], labels, cell=1.3)
+    axes = np.asarray(fig.axes).reshape(len(picked), -1)
+    for r, members in enumerate(picked):
+        for c, i in enumerate(members):
             ax = axes[r, c]
-            bare_axis(ax)
-            if c == 0:
-                ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=7)
-            if c >= len(members):
-                continue
-            i = members[c]
-            ax.imshow(images[i], cmap="gray", vmin=0, vmax=255)
             points = rows.points[i]
             if np.isfinite(points).all():
                 ax.scatter(points[:, 0], points[:, 1], s=2.5, lw=0, c=DETECTED if rows.detected[i] else FALLBACK)
