@@ -32,7 +32,15 @@ import pandas as pd
 from varemotion.data import DataError
 
 from .textfiles import read_table, require_columns, resolve_column_map
-from .trials import ORIGIN_COLUMNS, check_duplicate_ratings, check_emotions, error_at, positions, text_values
+from .trials import (
+    ORIGIN_COLUMNS,
+    check_duplicate_ratings,
+    check_emotions,
+    error_at,
+    positions,
+    raise_first,
+    text_values,
+)
 from .weights import WEIGHT_COLUMN
 
 INTENSITY_RULES = ("argmax", "weighted")
@@ -75,9 +83,7 @@ def _ratings(table: pd.DataFrame, column: str, scale_max: float) -> tuple[np.nda
     outside = ~blank & ~((numbers >= 0) & (numbers <= scale_max))
     for mask, problem in ((~blank & np.isnan(numbers), "is not a number"),
                           (outside, f"is outside the scale 0 to {scale_max:g}")):
-        bad = np.flatnonzero(mask)
-        if bad.size:
-            raise error_at(table, int(bad[0]), problem, column=column, value=text.iat[bad[0]], expected=expected)
+        raise_first(table, mask, problem, column=column, values=text, expected=expected)
     return numbers, blank
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from varemotion.atomic import write_atomically
+from varemotion.atomic import write_csv
 
 from .simulation import ObserverPopulation, choice_probabilities, reaction_times, sample_observers
 
@@ -57,5 +57,5 @@ def simulate_intensity_ratings(design: pd.DataFrame, logits: pd.DataFrame, popul
 
 def write_intensity_ratings(ratings: pd.DataFrame, observers: pd.DataFrame, ratings_path, observers_path) -> None:
     """Write the rating file and the observers' parameters (CSV); each appears whole or not at all."""
-    write_atomically(ratings_path, lambda h: ratings.to_csv(h, index=False, float_format="%.6g"))
-    write_atomically(observers_path, lambda h: observers.to_csv(h, index=False, float_format="%.9g"))
+    write_csv(ratings_path, ratings)
+    write_csv(observers_path, observers, float_format="%.9g")

@@ -199,9 +199,7 @@ def _weights(table, subjects: pd.Series, stimuli: pd.Series, column: str) -> np.
     expected = "the share of the trial given to this row's response: a number in (0, 1], summing to 1 per trial"
     for mask, problem in ((text == "", "is blank"), (np.isnan(numbers), "is not a number"),
                           (~((numbers > 0) & (numbers <= 1)), "is outside (0, 1]")):
-        i = first_row(mask)
-        if i is not None:
-            raise error_at(table, i, problem, column=column, value=text.iat[i], expected=expected)
+        raise_first(table, mask, problem, column=column, values=text, expected=expected)
     trial = pd.DataFrame({"s": subjects, "t": stimuli}).groupby(["s", "t"], sort=False).ngroup().to_numpy()
     sums = np.bincount(trial, weights=numbers)
     bad = np.flatnonzero(np.abs(sums - 1) > 1e-6)

@@ -25,11 +25,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from varemotion.behavior.textfiles import read_table, require_columns
-from varemotion.behavior.trials import ORIGIN_COLUMNS, error_at, position, text_values
+from varemotion.behavior.trials import ORIGIN_COLUMNS, error_at, first_row, position, raise_first, text_values
 from varemotion.data import DataError
 from varemotion.data.images import IMAGE_SUFFIXES
 from varemotion.manifest import EXTERNAL_KIND
@@ -52,26 +51,18 @@ class StimulusTable:
     path: str
 
 
-def _first(mask) -> int | None:
-    mask = np.asarray(mask, dtype=bool)
-    return int(np.argmax(mask)) if mask.any() else None
-
-
 def _check_ids(table: pd.DataFrame, ids: pd.Series) -> None:
-    i = _first(ids == "")
-    if i is not None:
-        raise error_at(table, i, "is blank", column="stimulus_id", value="", expected="an id on every row")
-    i = _first(~ids.map(lambda s: bool(ID_PATTERN.fullmatch(s))))
-    if i is not None:
-        raise error_at(table, i, "cannot name a stimulus", column="stimulus_id", value=ids.iat[i],
-                       expected="letters, digits, '.', '_' and '-' (the id names the stimulus's PNG file)")
+    raise_first(table, ids == "", "is blank", column="stimulus_id", values=ids, expected="an id on every row")
+    raise_first(table, ~ids.map(lambda s: bool(ID_PATTERN.fullmatch(s))), "cannot name a stimulus",
+                column="stimulus_id", values=ids,
+                expected="letters, digits, '.', '_' and '-' (the id names the stimulus's PNG file)")
     _check_unique(table, ids, "stimulus_id", "one row per stimulus")
 
 
 def _check_unique(table: pd.DataFrame, values: pd.Series, column: str, expected: str) -> None:
-    later = _first(values.duplicated())
+    later = first_row(values.duplicated())
     if later is not None:
-        earlier = _first(values == values.iat[later])
+        earlier = first_row(values == values.iat[later])
         raise error_at(table, later, f"is listed twice: here and at {position(table, earlier)}", column=column,
                        value=values.iat[later], expected=expected)
 
@@ -111,9 +102,8 @@ def _known(table: pd.DataFrame, emotions) -> dict[str, pd.Series]:
         "seed": (lambda v: v == "" or v.isdigit(), "blank or a whole number ≥ 0"),
     }
     for column, (valid, expected) in checks.items():
-        i = _first(~values[column].map(valid))
-        if i is not None:
-            raise error_at(table, i, "is not valid here", column=column, value=values[column].iat[i], expected=expected)
+        raise_first(table, ~values[column].map(valid), "is not valid here", column=column, values=values[column],
+                    expected=expected)
     values["seed"] = pd.to_numeric(values["seed"].where(values["seed"] != "", None)).astype("Int64")
     return values
 

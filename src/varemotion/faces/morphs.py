@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from varemotion.atomic import write_atomically
+from varemotion.atomic import write_csv
 from varemotion.faces.action_units import PROTOTYPES, prototype_matrix
 from varemotion.faces.identity import sample_identity
 from varemotion.faces.render import render
@@ -81,5 +81,5 @@ def render_morphs(emotions: Sequence[str], n_identities: int, levels: Sequence[f
 
 def write_morph_set(morphs: MorphSet, folder, table_path) -> None:
     """Write the PNGs into ``folder`` (built aside, moved into place whole) and the table beside it."""
-    write = lambda: write_atomically(table_path, lambda h: morphs.table.to_csv(h, index=False, float_format="%g"))
+    write = lambda: write_csv(table_path, morphs.table, float_format="%g")
     write_png_folder(morphs.table["stimulus_id"], morphs.images, folder, before_move=write)

@@ -119,10 +119,11 @@ def run_cross_dataset(weights_of: dict, test_path, out: dict, gpus: int = 0) -> 
     """
     device = select_device(gpus)
     split = load_split(test_path)
-    metrics, confusions, matches = [], [], {}
+    metrics, confusions, matches, first = [], [], {}, None
     for name, path in weights_of.items():
         classifier = load_classifier(path)
         config = classifier.config
+        first = first or config.emotions
         probabilities = predict_proba(classifier, fit_images(split, config.image_size, config.in_chans), device)
         scores, confusion, match = cross_scores(probabilities, split.labels, config.emotions, split.emotions)
         metrics.append({"classifier": name, **scores})
@@ -132,7 +133,6 @@ def run_cross_dataset(weights_of: dict, test_path, out: dict, gpus: int = 0) -> 
         log.info("%s: accuracy %.3f, macro-F1 %.3f on %d images of %d shared emotions (%d images of emotions it "
                  "does not know left out)", name, scores["accuracy"], scores["macro_f1"], scores["n_images"],
                  len(match.shared), scores["n_left_out"])
-    first = load_classifier(next(iter(weights_of.values()))).config.emotions
     summary = {"n_test_images": split.n, "dataset_emotions": list(split.emotions),
                "classifiers": {name: {**row, "shared": list(matches[name].shared),
                                       "missing_in_dataset": list(matches[name].classifier_only),

@@ -89,11 +89,11 @@ def graded_entropy(per_image: pd.DataFrame, column: str, classifiers: Sequence[s
 
 def run_graded(per_image_path, column: str, classifiers: Sequence[str], resampling: dict, output) -> pd.DataFrame:
     """Read a per-image table, write the per-level table and the trend table (``output``: table, trend)."""
-    from varemotion.atomic import write_atomically
+    from varemotion.atomic import write_csv
 
     from .images import read_per_image
 
     table, trend = graded_entropy(read_per_image(per_image_path), column, classifiers, **resampling)
-    write_atomically(output["table"], lambda h: table.to_csv(h, index=False, float_format="%.6g"))
-    write_atomically(output["trend"], lambda h: trend.to_csv(h, index=False, float_format="%.6g"))
+    write_csv(output["table"], table)
+    write_csv(output["trend"], trend)
     return table
